@@ -1,0 +1,1 @@
+"""IsUp: uptime monitoring and status pages."""

@@ -1,0 +1,1 @@
+"""What the web app and the checker share. Imports nothing from Reflex."""

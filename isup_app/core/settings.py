@@ -1,0 +1,59 @@
+"""One settings object, read from ``ISUP_*`` variables and an optional ``.env``.
+
+Every setting is listed in the README's settings table; keep the two in step.
+A secret can also come from a file: ``ISUP_<NAME>_FILE`` names the file.
+"""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ISUP_", env_file=".env", extra="ignore", secrets_dir=None
+    )
+
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'isup.db'}"
+    redis_url: str = ""
+    region: str = "local"
+    regions: str = "local"
+    public_url: str = "http://localhost:3000"
+    log_level: str = "INFO"
+    secret_key: str = ""
+    default_org_id: str = "org_default"
+    monitor_refresh_seconds: float = 2.0
+    result_batch_size: int = 200
+    checker_concurrency: int = 2000
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        # PostgreSQL URLs as most tools write them mean psycopg 3 here.
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @property
+    def region_list(self) -> list[str]:
+        return [r.strip() for r in self.regions.split(",") if r.strip()]
+
+
+def _load_secret_files() -> None:
+    """Let ``ISUP_X_FILE=/path`` stand for ``ISUP_X=<contents of /path>``."""
+    for name, path in list(os.environ.items()):
+        if name.startswith("ISUP_") and name.endswith("_FILE"):
+            target = name.removesuffix("_FILE")
+            if target not in os.environ:
+                os.environ[target] = Path(path).read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    _load_secret_files()
+    return Settings()
