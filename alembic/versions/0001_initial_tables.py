@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 19:51:26.974121
+Create Date: 2026-12-03 19:52:44.312468
 """
 
 from collections.abc import Sequence
