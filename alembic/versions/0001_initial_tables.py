@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 19:52:44.312468
+Create Date: 2026-12-03 19:57:02.501423
 """
 
 from collections.abc import Sequence
@@ -85,6 +85,37 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "check_results_daily",
+        sa.Column("monitor_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column(
+            "region", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False
+        ),
+        sa.Column("check_count", sa.Integer(), nullable=False),
+        sa.Column("up_count", sa.Integer(), nullable=False),
+        sa.Column("degraded_count", sa.Integer(), nullable=False),
+        sa.Column("unknown_count", sa.Integer(), nullable=False),
+        sa.Column("maintenance_count", sa.Integer(), nullable=False),
+        sa.Column("avg_response_time", sa.Float(), nullable=False),
+        sa.Column("max_response_time", sa.Integer(), nullable=False),
+        sa.Column("min_response_time", sa.Integer(), nullable=False),
+        sa.Column("p50_response_time", sa.Float(), nullable=True),
+        sa.Column("p95_response_time", sa.Float(), nullable=True),
+        sa.Column("p99_response_time", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("monitor_id", "day", "region"),
+    )
+    op.create_table(
+        "check_results_daily_buckets",
+        sa.Column("monitor_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column(
+            "region", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False
+        ),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("monitor_id", "day", "region", "bucket"),
+    )
+    op.create_table(
         "check_results_hourly",
         sa.Column("monitor_id", sa.Integer(), nullable=False),
         sa.Column(
@@ -96,6 +127,8 @@ def upgrade() -> None:
         sa.Column("check_count", sa.Integer(), nullable=False),
         sa.Column("up_count", sa.Integer(), nullable=False),
         sa.Column("degraded_count", sa.Integer(), nullable=False),
+        sa.Column("unknown_count", sa.Integer(), nullable=False),
+        sa.Column("maintenance_count", sa.Integer(), nullable=False),
         sa.Column("avg_response_time", sa.Float(), nullable=False),
         sa.Column("max_response_time", sa.Integer(), nullable=False),
         sa.Column("min_response_time", sa.Integer(), nullable=False),
@@ -1021,6 +1054,8 @@ def downgrade() -> None:
 
     op.drop_table("organizations")
     op.drop_table("check_results_hourly")
+    op.drop_table("check_results_daily_buckets")
+    op.drop_table("check_results_daily")
     with op.batch_alter_table("check_results", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_check_results_timestamp"))
         batch_op.drop_index(batch_op.f("ix_check_results_organization_id"))

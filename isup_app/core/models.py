@@ -8,7 +8,7 @@ columns too, so that the database can be queried and checked like the rest.
 """
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -538,6 +538,46 @@ class CheckResultHourly(SQLModel, table=True):
     check_count: int = 0
     up_count: int = 0
     degraded_count: int = 0
+    # Results that count for neither side of uptime: no verdict, or taken
+    # inside a maintenance window (these are not in up/degraded either).
+    unknown_count: int = 0
+    maintenance_count: int = 0
     avg_response_time: float = 0
     max_response_time: int = 0
     min_response_time: int = 0
+
+
+class CheckResultDaily(SQLModel, table=True):
+    """Daily rollups per monitor and region, with response-time percentiles
+    read from ``check_results_daily_buckets``; kept current as results
+    arrive (see isup_app.core.history)."""
+
+    __tablename__ = "check_results_daily"
+
+    monitor_id: int = Field(primary_key=True)
+    day: date = Field(sa_column=Column(sa.Date, primary_key=True))
+    region: str = Field(primary_key=True, max_length=32)
+    check_count: int = 0
+    up_count: int = 0
+    degraded_count: int = 0
+    unknown_count: int = 0
+    maintenance_count: int = 0
+    avg_response_time: float = 0
+    max_response_time: int = 0
+    min_response_time: int = 0
+    p50_response_time: float | None = None
+    p95_response_time: float | None = None
+    p99_response_time: float | None = None
+
+
+class CheckResultDailyBucket(SQLModel, table=True):
+    """A mergeable response-time histogram per monitor, day and region:
+    logarithmic buckets of a fixed relative width, counted by upserts."""
+
+    __tablename__ = "check_results_daily_buckets"
+
+    monitor_id: int = Field(primary_key=True)
+    day: date = Field(sa_column=Column(sa.Date, primary_key=True))
+    region: str = Field(primary_key=True, max_length=32)
+    bucket: int = Field(primary_key=True)
+    count: int = 0
