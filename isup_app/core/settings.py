@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     monitor_refresh_seconds: float = 2.0
     result_batch_size: int = 200
     checker_concurrency: int = 2000
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""
+    stripe_price_pro: str = ""
+    stripe_price_business: str = ""
+    # accounts and sign-in (isup_app.core.auth)
+    workos_api_key: str = ""
+    workos_client_id: str = ""
+    workos_cookie_password: str = ""
+    workos_base_url: str = ""
+    session_days: int = 14
+    allow_signup: bool = True
 
     @field_validator("database_url")
     @classmethod
