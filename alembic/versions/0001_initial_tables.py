@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 19:57:02.501423
+Create Date: 2026-12-03 19:57:47.748584
 """
 
 from collections.abc import Sequence
@@ -204,6 +204,48 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "stripe_events",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column(
+            "created", isup_app.core.models.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "organization_id",
+            sqlmodel.sql.sqltypes.AutoString(length=40),
+            nullable=True,
+        ),
+        sa.Column(
+            "subscription_id",
+            sqlmodel.sql.sqltypes.AutoString(length=255),
+            nullable=True,
+        ),
+        sa.Column(
+            "subscription_status",
+            sqlmodel.sql.sqltypes.AutoString(length=32),
+            nullable=True,
+        ),
+        sa.Column("applied", sa.Boolean(), nullable=False),
+        sa.Column(
+            "processed_at",
+            isup_app.core.models.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("stripe_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stripe_events_organization_id"),
+            ["organization_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_stripe_events_subscription",
+            ["subscription_id", "created"],
+            unique=False,
+        )
+
     op.create_table(
         "users",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -1048,6 +1090,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_email"))
 
     op.drop_table("users")
+    with op.batch_alter_table("stripe_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_stripe_events_subscription")
+        batch_op.drop_index(batch_op.f("ix_stripe_events_organization_id"))
+
+    op.drop_table("stripe_events")
     op.drop_table("roles")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organizations_stripe_customer_id"))

@@ -581,3 +581,27 @@ class CheckResultDailyBucket(SQLModel, table=True):
     region: str = Field(primary_key=True, max_length=32)
     bucket: int = Field(primary_key=True)
     count: int = 0
+
+
+# --- billing ----------------------------------------------------------------
+
+
+class StripeEvent(SQLModel, table=True):
+    """A Stripe webhook event already handled: a replay changes nothing. For
+    subscription events, the subscription and the state it carried, so that
+    an older event arriving late cannot undo a newer one."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (
+        sa.Index("ix_stripe_events_subscription", "subscription_id", "created"),
+    )
+
+    id: str = Field(primary_key=True, max_length=255)
+    type: str = Field(max_length=100)
+    created: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    organization_id: str | None = Field(default=None, max_length=40, index=True)
+    subscription_id: str | None = Field(default=None, max_length=255)
+    subscription_status: str | None = Field(default=None, max_length=32)
+    # Whether the event changed the organization (False: stale or unrelated).
+    applied: bool = False
+    processed_at: datetime = _created()
