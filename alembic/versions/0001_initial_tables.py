@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 19:57:47.748584
+Create Date: 2026-12-03 19:58:12.903229
 """
 
 from collections.abc import Sequence
@@ -953,6 +953,101 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "notification_outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "event_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False
+        ),
+        sa.Column(
+            "organization_id",
+            sqlmodel.sql.sqltypes.AutoString(length=40),
+            nullable=False,
+        ),
+        sa.Column("monitor_id", sa.Integer(), nullable=True),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("message", sa.JSON(), nullable=False),
+        sa.Column(
+            "status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at",
+            isup_app.core.models.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column(
+            "enqueued_at",
+            isup_app.core.models.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "claimed_until",
+            isup_app.core.models.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
+        ),
+        sa.Column(
+            "decided_at",
+            isup_app.core.models.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column(
+            "sent_at", isup_app.core.models.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "created_at",
+            isup_app.core.models.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["alert_contacts.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["monitor_id"],
+            ["monitors.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_key"),
+    )
+    with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_outbox_contact_id"),
+            ["contact_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_notification_outbox_due", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notification_outbox_incident_id"),
+            ["incident_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notification_outbox_monitor_id"),
+            ["monitor_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notification_outbox_organization_id"),
+            ["organization_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
@@ -1026,6 +1121,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_contact_id"))
 
     op.drop_table("notifications")
+    with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_outbox_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_outbox_monitor_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_outbox_incident_id"))
+        batch_op.drop_index("ix_notification_outbox_due")
+        batch_op.drop_index(batch_op.f("ix_notification_outbox_contact_id"))
+
+    op.drop_table("notification_outbox")
     with op.batch_alter_table("incident_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_updates_organization_id"))
         batch_op.drop_index(batch_op.f("ix_incident_updates_incident_id"))

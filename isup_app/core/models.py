@@ -412,6 +412,43 @@ class Notification(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=1000)
 
 
+class NotificationOutbox(SQLModel, table=True):
+    """What must be told to whom, written in the same transaction as the
+    change that calls for it; the notifier delivers each row once.
+
+    ``event_key`` (event + contact) is unique, so deciding the same event
+    twice writes one row. ``status``: pending, sent, failed.
+    """
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        sa.Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(unique=True, max_length=200)
+    organization_id: str = Field(
+        foreign_key="organizations.id", index=True, max_length=40
+    )
+    monitor_id: int | None = Field(default=None, foreign_key="monitors.id", index=True)
+    incident_id: int | None = Field(
+        default=None, foreign_key="incidents.id", index=True
+    )
+    contact_id: int = Field(foreign_key="alert_contacts.id", index=True)
+    # down, up, reminder, ssl_expiry, test
+    type: str = Field(max_length=24)
+    message: dict = _json({})
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = _created()
+    enqueued_at: datetime | None = _time()
+    claimed_until: datetime | None = _time()
+    last_error: str | None = Field(default=None, max_length=1000)
+    decided_at: datetime = _created()
+    sent_at: datetime | None = _time()
+    created_at: datetime = _created()
+
+
 class IncidentUpdate(SQLModel, table=True):
     __tablename__ = "incident_updates"
 
