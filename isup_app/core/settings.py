@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     monitor_refresh_seconds: float = 2.0
     result_batch_size: int = 200
     checker_concurrency: int = 2000
+    # web app and launcher (isup_app.launch)
+    host: str = "127.0.0.1"
+    port: int = 3000
+    data_dir: str = str(ROOT / "data")
     # alerts (checker.channels, checker.notifier)
     email_from: str = "IsUp <alerts@isup.localhost>"
     resend_api_key: str = ""
