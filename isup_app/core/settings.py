@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     workos_base_url: str = ""
     session_days: int = 14
     allow_signup: bool = True
+    # public status pages (isup_app.api.status_pages)
+    status_cache_seconds: float = 30.0
 
     @field_validator("database_url")
     @classmethod
