@@ -1,0 +1,1 @@
+"""Pieces of pages, as functions that return components."""

@@ -1,0 +1,1 @@
+"""One module per page; each exposes ``ROUTE`` and a ``page`` function."""

@@ -1,0 +1,147 @@
+"""Live changes: from Redis pub/sub to every open dashboard, over Reflex's
+websocket.
+
+Each backend worker runs one listener (a lifespan task) subscribed to every
+organization's changes channel. A dashboard tab registers its client token
+here when its page loads, which Reflex repeats after a reconnect, so the
+registry always names the tabs whose sockets this worker serves. On a
+message the listener reads the changed monitor once from the database,
+scoped to the channel's organization, and writes it into the state of each
+registered tab with ``app.modify_state``; Reflex sends the delta. Tabs whose
+socket is gone are dropped from the registry.
+
+Messages only say what changed; the rows come from the database, so a lost
+message costs freshness until the next one or the next load, never truth.
+After the listener reconnects to Redis it reloads every watched tab.
+"""
+
+import asyncio
+import json
+import logging
+
+import redis.asyncio as aioredis
+import reflex as rx
+
+from isup_app.core import bus
+from isup_app.core.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# organization id -> client tokens of the open dashboards this worker serves
+_watchers: dict[str, set[str]] = {}
+
+RECONNECT_DELAY = 1.0
+POLL_SECONDS = 1.0
+
+
+def watch(organization_id: str, token: str) -> None:
+    for tokens in _watchers.values():
+        tokens.discard(token)
+    _watchers.setdefault(organization_id, set()).add(token)
+
+
+def watchers(organization_id: str) -> set[str]:
+    return set(_watchers.get(organization_id, ()))
+
+
+def forget(organization_id: str, token: str) -> None:
+    tokens = _watchers.get(organization_id)
+    if tokens is not None:
+        tokens.discard(token)
+        if not tokens:
+            _watchers.pop(organization_id, None)
+
+
+def organization_of(channel: str) -> str | None:
+    if not channel.startswith(bus.CHANGES_PREFIX):
+        return None
+    return channel.removeprefix(bus.CHANGES_PREFIX) or None
+
+
+def monitor_id_of(data: str) -> int | None:
+    try:
+        change = json.loads(data)
+        return int(change["monitor_id"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+async def push_change(app: rx.App, organization_id: str, monitor_id: int | None):
+    """Bring every open dashboard of one organization up to date with the
+    database: one monitor when ``monitor_id`` is given, else the whole list."""
+    from isup_app.states.monitors import (
+        MonitorListState,
+        monitor_row_by_id,
+        monitor_rows,
+    )
+
+    tokens = watchers(organization_id)
+    if not tokens:
+        return
+    if monitor_id is None:
+        rows = await asyncio.to_thread(monitor_rows, organization_id)
+    else:
+        row = await asyncio.to_thread(monitor_row_by_id, organization_id, monitor_id)
+
+    token_manager = app.event_namespace._token_manager
+    for token in tokens:
+        if not await token_manager.is_token_connected(token):
+            forget(organization_id, token)
+            continue
+        state_token = rx.BaseStateToken(ident=token, cls=MonitorListState)
+        async with app.modify_state(state_token) as root:
+            view = await root.get_state(MonitorListState)
+            if monitor_id is None:
+                view._replace_all(rows)
+            else:
+                view._put(monitor_id, row)
+
+
+async def _listen_once(app: rx.App, client: aioredis.Redis, resubscribed: bool):
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        await pubsub.psubscribe(f"{bus.CHANGES_PREFIX}*")
+        logger.info("live listener subscribed pattern=%s*", bus.CHANGES_PREFIX)
+        if resubscribed:
+            # Messages published while we were away are lost: reload all.
+            for organization_id in list(_watchers):
+                await push_change(app, organization_id, None)
+        while True:
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=POLL_SECONDS
+            )
+            if message is None:
+                continue
+            organization_id = organization_of(message["channel"])
+            if organization_id is None:
+                continue
+            monitor_id = monitor_id_of(message["data"])
+            try:
+                await push_change(app, organization_id, monitor_id)
+            except Exception:
+                logger.exception(
+                    "live push failed org=%s monitor_id=%s", organization_id, monitor_id
+                )
+    finally:
+        await pubsub.aclose()
+
+
+async def listen_for_changes(app: rx.App) -> None:
+    """Lifespan task: forward pub/sub changes to open dashboards, forever."""
+    url = get_settings().redis_url
+    if not url:
+        logger.warning("live listener off: ISUP_REDIS_URL is empty")
+        return
+    resubscribed = False
+    while True:
+        client = bus.connect_async(url)
+        try:
+            await _listen_once(app, client, resubscribed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("live listener lost redis error=%r; retrying", exc)
+            await asyncio.sleep(RECONNECT_DELAY)
+        finally:
+            await client.aclose()
+        resubscribed = True
