@@ -1,0 +1,368 @@
+"""The probe: every active monitor of this region, checked at its interval.
+
+Each monitor is one APScheduler job on an interval trigger, so checks start
+every interval, start to start. Its first run falls at a stable offset within
+the interval (a hash of the monitor id), which spreads many monitors evenly and
+keeps each one's rhythm across restarts. Every check runs in its own task,
+bounded by ``checker_concurrency`` at once, so a slow target never delays the
+others; a check still running when its next start comes is not doubled.
+
+Each outcome goes onto ``bus.RESULTS_STREAM`` as a ``ResultMessage`` with a new
+``check_id``. The probe keeps its own table of monitors: change events on
+``bus.MONITOR_EVENTS`` reload one monitor at once, and a light re-read every
+``monitor_refresh_seconds`` (comparing ``updated_at``) catches any event that
+was missed. State written by the evaluator does not touch ``updated_at``, so it
+never reschedules a monitor or restarts its count of retries.
+
+Time comes from an injected clock; ``clock_zone(clock)`` makes APScheduler
+follow the same clock, so a test can drive the whole schedule on a fake one.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+
+import redis
+import redis.asyncio as aioredis
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from isup_app.core import bus
+from isup_app.core.models import Monitor, MonitorStatus
+from isup_app.core.outcome import (
+    CheckOutcome,
+    Phase,
+    ResultMessage,
+    Verdict,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+RunCheck = Callable[..., Awaitable[CheckOutcome]]
+
+MIN_INTERVAL_SECONDS = 1
+STOP_GRACE_SECONDS = 5.0
+
+
+class _ClockZone(tzinfo):
+    """UTC whose "now" is the injected clock's: ``datetime.now(zone)`` asks
+    ``zone.fromutc``, which is how APScheduler reads the time."""
+
+    def __init__(self, clock: Clock):
+        self._clock = clock
+
+    def utcoffset(self, dt):
+        return timedelta(0)
+
+    def dst(self, dt):
+        return timedelta(0)
+
+    def tzname(self, dt):
+        return "UTC"
+
+    def fromutc(self, dt):
+        return self._clock().astimezone(UTC).replace(tzinfo=self)
+
+
+def clock_zone(clock: Clock) -> tzinfo:
+    return UTC if clock is utcnow else _ClockZone(clock)
+
+
+def first_run(monitor_id: int, interval: float, now: datetime) -> datetime:
+    """The monitor's next start on its own stable phase within the interval."""
+    offset = zlib.crc32(str(monitor_id).encode()) / 2**32 * interval
+    epoch = now.timestamp()
+    cycles = math.ceil((epoch - offset) / interval)
+    start = offset + cycles * interval
+    return datetime.fromtimestamp(start, UTC).astimezone(now.tzinfo)
+
+
+def should_run_here(monitor: Monitor, region: str) -> bool:
+    regions = monitor.regions or []
+    return monitor.status == MonitorStatus.ACTIVE and (not regions or region in regions)
+
+
+class Probe:
+    def __init__(
+        self,
+        redis_url: str,
+        engine: Engine,
+        region: str,
+        *,
+        concurrency: int = 2000,
+        refresh_seconds: float = 2.0,
+        clock: Clock = utcnow,
+        scheduler: AsyncIOScheduler | None = None,
+        run_check: RunCheck | None = None,
+    ):
+        self.redis_url = redis_url
+        self.engine = engine
+        self.region = region
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        self.zone = clock_zone(clock)
+        self.scheduler = scheduler or AsyncIOScheduler(timezone=self.zone)
+        self._run_check = run_check
+        self._concurrency = concurrency
+        self.monitors: dict[int, Monitor] = {}
+        self._versions: dict[int, datetime | None] = {}
+        self._failures: dict[int, int] = {}
+        self._checks: set[asyncio.Task] = set()
+        self._tasks: list[asyncio.Task] = []
+        self.redis: aioredis.Redis | None = None
+        self.checks_started = 0
+
+    # --- life cycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._run_check is None:
+            from checker.runners import run_check
+
+            self._run_check = run_check
+        self._semaphore = asyncio.Semaphore(self._concurrency)
+        self.redis = bus.connect_async(self.redis_url)
+        self.scheduler.start()
+        self.refresh()
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="probe-events"),
+            asyncio.create_task(self._refresh_loop(), name="probe-refresh"),
+        ]
+        logger.info(
+            "probe started region=%s monitors=%d", self.region, len(self.monitors)
+        )
+
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop scheduling, let running checks finish (up to ``grace``
+        seconds) so their results are not lost, then close."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._checks:
+            _, late = await asyncio.wait(set(self._checks), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self.redis is not None:
+            await self.redis.aclose()
+        logger.info("probe stopped region=%s", self.region)
+
+    # --- the monitor table --------------------------------------------------
+
+    def refresh(self) -> None:
+        """Bring the table in line with the database: a cheap read of ids and
+        ``updated_at``, then full rows only for what is new or changed."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Monitor.id, Monitor.updated_at).where(
+                    Monitor.status == MonitorStatus.ACTIVE
+                )
+            ).all()
+        seen = dict(rows)
+        for monitor_id in set(self.monitors) - set(seen):
+            self._forget(monitor_id, "gone")
+        changed = [
+            monitor_id
+            for monitor_id, updated_at in seen.items()
+            if monitor_id not in self._versions
+            or self._versions[monitor_id] != updated_at
+        ]
+        for monitor_id in changed:
+            self.reload(monitor_id)
+
+    def reload(self, monitor_id: int) -> Monitor | None:
+        """Read one monitor again and (re)schedule, keep or drop it."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            monitor = session.get(Monitor, monitor_id)
+            if monitor is not None:
+                session.expunge(monitor)
+
+        if monitor is None or not should_run_here(monitor, self.region):
+            # Remember inactive versions too, so the refresh does not re-read
+            # a monitor of another region on every pass.
+            if monitor is not None and monitor.status == MonitorStatus.ACTIVE:
+                self._versions[monitor_id] = monitor.updated_at
+            self._forget(monitor_id, "inactive")
+            return None
+
+        old = self.monitors.get(monitor_id)
+        self.monitors[monitor_id] = monitor
+        self._versions[monitor_id] = monitor.updated_at
+        if old is None or old.interval_seconds != monitor.interval_seconds:
+            self._schedule(monitor)
+        return monitor
+
+    def _schedule(self, monitor: Monitor) -> None:
+        interval = max(monitor.interval_seconds, MIN_INTERVAL_SECONDS)
+        start = first_run(monitor.id, interval, self.clock())
+        self.scheduler.add_job(
+            self._scheduled_check,
+            IntervalTrigger(seconds=interval, start_date=start, timezone=self.zone),
+            args=[monitor.id],
+            id=_job_id(monitor.id),
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        logger.debug(
+            "monitor scheduled id=%s interval=%s first=%s",
+            monitor.id,
+            interval,
+            start.isoformat(),
+        )
+
+    def _forget(self, monitor_id: int, why: str) -> None:
+        if self.monitors.pop(monitor_id, None) is not None:
+            logger.info(
+                "monitor unscheduled id=%s why=%s region=%s",
+                monitor_id,
+                why,
+                self.region,
+            )
+        if why == "gone":
+            self._versions.pop(monitor_id, None)
+        self._failures.pop(monitor_id, None)
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(_job_id(monitor_id))
+
+    # --- change events and the safety net ------------------------------------
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(bus.MONITOR_EVENTS)
+                # Anything announced while we were not subscribed.
+                self.refresh()
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._on_event(message.get("data"))
+            except asyncio.CancelledError:
+                raise
+            except redis.RedisError as exc:
+                logger.warning("probe events unavailable error=%s", exc)
+                await asyncio.sleep(1.0)
+            except Exception:
+                logger.exception("probe event loop failed")
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _on_event(self, data) -> None:
+        try:
+            event = json.loads(data)
+            monitor_id = int(event["monitor_id"])
+            action = str(event.get("action", ""))
+        except (TypeError, ValueError, KeyError):
+            logger.warning("probe ignored event data=%r", data)
+            return
+
+        known = monitor_id in self.monitors
+        monitor = self.reload(monitor_id)
+        logger.debug("monitor event id=%s action=%s", monitor_id, action)
+        if monitor is not None and (action == "check_now" or not known):
+            self.check_soon(monitor_id)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                self.refresh()
+            except Exception:
+                logger.exception("probe refresh failed")
+
+    # --- checks -------------------------------------------------------------
+
+    def check_soon(self, monitor_id: int) -> None:
+        """Run one check now, besides the schedule ("check now", a new monitor)."""
+        task = asyncio.create_task(self._check(monitor_id))
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
+
+    async def _scheduled_check(self, monitor_id: int) -> None:
+        task = asyncio.current_task()
+        self._checks.add(task)
+        try:
+            await self._check(monitor_id)
+        finally:
+            self._checks.discard(task)
+
+    async def _check(self, monitor_id: int) -> None:
+        monitor = self.monitors.get(monitor_id)
+        if monitor is None:
+            return
+        async with self._semaphore:
+            started = self.clock()
+            self.checks_started += 1
+            outcome = await self._outcome(monitor, started)
+
+        message = ResultMessage(
+            check_id=uuid.uuid4().hex,
+            monitor_id=monitor.id,
+            organization_id=monitor.organization_id,
+            region=self.region,
+            scheduled_at=started,
+            started_at=started,
+            outcome=outcome,
+        )
+        try:
+            await self.redis.xadd(bus.RESULTS_STREAM, message.to_fields())
+        except redis.RedisError as exc:
+            logger.error(
+                "result lost monitor=%s check=%s error=%s",
+                monitor.id,
+                message.check_id,
+                exc,
+            )
+            return
+        self._after_result(monitor, outcome, started)
+
+    async def _outcome(self, monitor: Monitor, started: datetime) -> CheckOutcome:
+        try:
+            return await self._run_check(monitor, now=started)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # run_check promises never to raise; if it does, say so as data.
+            logger.exception("runner raised monitor=%s", monitor.id)
+            return CheckOutcome(
+                verdict=Verdict.UNKNOWN,
+                reason=f"internal error in the checker: {exc!r}",
+                phase=Phase.CONFIG,
+            )
+
+    def _after_result(
+        self, monitor: Monitor, outcome: CheckOutcome, started: datetime
+    ) -> None:
+        """While a failing monitor still has retries left, its next check comes
+        after its retry interval rather than its regular one."""
+        if outcome.verdict != Verdict.DOWN:
+            self._failures.pop(monitor.id, None)
+            return
+        failures = self._failures.get(monitor.id, 0) + 1
+        self._failures[monitor.id] = failures
+        retry = monitor.retry_interval_seconds
+        if not retry or failures > (monitor.retries or 0):
+            return
+        when = max(started + timedelta(seconds=retry), self.clock())
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(_job_id(monitor.id), next_run_time=when)
+
+
+def _job_id(monitor_id: int) -> str:
+    return f"monitor-{monitor_id}"
