@@ -10,7 +10,7 @@ EXTRAS="${ISUP_BOOTSTRAP_EXTRAS:-}"
 python_bin() {
   for candidate in python3.12 python3.11 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-      "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info < (3, 13))'; then
+      "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info < (3, 13))' 2>/dev/null; then
       echo "$candidate"; return
     fi
   done
@@ -26,7 +26,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
   echo "isup: installing Python packages"
-  "$VENV/bin/pip" install -q -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+  "$VENV/bin/pip" install -q -e "$ROOT${EXTRAS:+[$EXTRAS]}" 2>&1 | { grep -v "^WARNING: Location" || true; }
   touch "$stamp"
 fi
 
