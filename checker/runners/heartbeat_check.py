@@ -9,9 +9,8 @@ unknown while its first window (from creation) is open, and down after it.
 from datetime import datetime, timedelta
 
 from isup_app.core.models import Monitor
+from isup_app.core.monitors import failure_reason, is_failure_kind
 from isup_app.core.outcome import CheckOutcome, Phase, Verdict
-
-FAILURE_KINDS = ("fail",)
 
 
 def describe_duration(delta: timedelta) -> str:
@@ -67,10 +66,10 @@ def heartbeat_outcome(monitor: Monitor, now: datetime) -> CheckOutcome:
         )
 
     age = max(timedelta(0), now - last)
-    if monitor.last_ping_kind in FAILURE_KINDS:
+    if is_failure_kind(monitor.last_ping_kind):
         return _outcome(
             Verdict.DOWN,
-            "the job reported a failure",
+            failure_reason(monitor.last_ping_kind),
             expected,
             seen=f"failure {describe_duration(age)} ago",
         )

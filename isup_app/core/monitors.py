@@ -733,3 +733,69 @@ def regenerate_heartbeat_token(
     session.refresh(monitor)
     _announce(redis, monitor, "updated")
     return monitor
+
+
+# --- heartbeat pings ----------------------------------------------------------
+
+PING_BODY_LIMIT = 10_240
+PING_SUCCESS = "success"
+PING_START = "start"
+PING_FAIL = "fail"
+
+
+def ping_kind(signal: str | None = None, exit_status: int | None = None) -> str:
+    """``success``, ``start``, ``fail`` or ``exit N`` for a non-zero status."""
+    if exit_status is not None:
+        return PING_SUCCESS if exit_status == 0 else f"exit {exit_status}"
+    return signal or PING_SUCCESS
+
+
+def is_failure_kind(kind: str | None) -> bool:
+    return kind == PING_FAIL or bool(kind and kind.startswith("exit "))
+
+
+def failure_reason(kind: str) -> str:
+    if kind == PING_FAIL:
+        return "the job reported a failure"
+    return f"the job ended with exit status {kind.removeprefix('exit ')}"
+
+
+def record_ping(
+    session: Session,
+    token: str,
+    kind: str,
+    body: bytes | str | None,
+    *,
+    now: datetime | None = None,
+) -> Monitor | None:
+    """Record one ping on the heartbeat monitor whose token it is.
+
+    The token is the credential (unguessable, one per monitor), so the lookup
+    is not scoped by organization. Deleted monitors do not exist here. A
+    ``start`` only marks the run's beginning; success and failure pings are
+    the monitor's last ping, with the first 10 KB of their body.
+    """
+    monitor = session.exec(
+        select(Monitor).where(
+            Monitor.heartbeat_token == token,
+            Monitor.type == MonitorType.HEARTBEAT,
+            Monitor.status != MonitorStatus.DELETED,
+        )
+    ).first()
+    if monitor is None:
+        return None
+
+    now = now or datetime.now(UTC)
+    if isinstance(body, bytes):
+        body = body[:PING_BODY_LIMIT].decode("utf-8", errors="replace")
+    body = (body or "")[:PING_BODY_LIMIT]
+    if kind == PING_START:
+        monitor.last_start_at = now
+    else:
+        monitor.last_ping_at = now
+        monitor.last_ping_kind = kind
+        monitor.last_ping_body = body
+    session.add(monitor)
+    session.commit()
+    session.refresh(monitor)
+    return monitor
