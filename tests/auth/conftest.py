@@ -1,0 +1,73 @@
+"""Sign-in fixtures: the app's settings pointed at a test database, the
+WorkOS stand-in, and the whole API behind the access rule."""
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from isup_app.api import build_api
+from isup_app.api.auth import access_rule
+from isup_app.core import auth
+from isup_app.core.db import get_engine
+from isup_app.core.settings import Settings, get_settings
+from tests.standins.workos import WorkOSStandIn
+
+AUTH_SETTINGS = (
+    "WORKOS_API_KEY",
+    "WORKOS_CLIENT_ID",
+    "WORKOS_COOKIE_PASSWORD",
+    "WORKOS_BASE_URL",
+    "SECRET_KEY",
+    "PUBLIC_URL",
+    "DEFAULT_ORG_ID",
+    "ALLOW_SIGNUP",
+    "DATABASE_URL",
+)
+
+
+def _reset_caches() -> None:
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    auth._client.cache_clear()
+
+
+@pytest.fixture
+def app_settings(monkeypatch, database_url: str, engine: Engine) -> Iterator[Settings]:
+    """Local accounts (no WorkOS) on the test database; ``org_test`` is the
+    built-in organization."""
+    for name in AUTH_SETTINGS:
+        monkeypatch.delenv(f"ISUP_{name}", raising=False)
+    monkeypatch.setenv("ISUP_DATABASE_URL", database_url)
+    monkeypatch.setenv("ISUP_SECRET_KEY", secrets.token_urlsafe(32))
+    monkeypatch.setenv("ISUP_PUBLIC_URL", "http://testserver")
+    monkeypatch.setenv("ISUP_DEFAULT_ORG_ID", "org_test")
+    _reset_caches()
+    yield get_settings()
+    get_engine().dispose()
+    _reset_caches()
+
+
+@pytest.fixture
+def workos() -> Iterator[WorkOSStandIn]:
+    with WorkOSStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def workos_settings(monkeypatch, app_settings, workos: WorkOSStandIn) -> Settings:
+    monkeypatch.setenv("ISUP_WORKOS_API_KEY", workos.api_key)
+    monkeypatch.setenv("ISUP_WORKOS_CLIENT_ID", workos.client_id)
+    monkeypatch.setenv("ISUP_WORKOS_BASE_URL", workos.url)
+    monkeypatch.setenv("ISUP_WORKOS_COOKIE_PASSWORD", secrets.token_urlsafe(32))
+    _reset_caches()
+    return get_settings()
+
+
+@pytest.fixture
+def client(app_settings) -> Iterator[TestClient]:
+    """The API as the app serves it: every router, behind the access rule."""
+    with TestClient(access_rule(build_api()), follow_redirects=False) as client:
+        yield client
