@@ -1,0 +1,150 @@
+"""Billing routes: Stripe's webhook, checkout and portal redirects, the plans.
+
+``/api/webhooks/stripe`` and ``/api/public/plans`` are public (the reference
+middleware's public paths); ``/billing/checkout`` and ``/billing/portal`` act
+for the organization of the signed-in session.
+"""
+
+import logging
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from isup_app.core import billing, plans
+from isup_app.core.db import get_engine
+from isup_app.core.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+def settings_dependency() -> Settings:
+    return get_settings()
+
+
+def session_dependency() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def organization_dependency(request: Request) -> str:
+    """The organization the signed-in person works in.
+
+    Until sign-in (issue 8, ``isup_app.core.auth``) lands, this is the
+    built-in organization; this function is the one place to change.
+    """
+    return get_settings().default_org_id
+
+
+def redis_dependency(settings: Settings = Depends(settings_dependency)):
+    if not settings.redis_url:
+        return None
+    from isup_app.core.bus import connect
+
+    return connect(settings.redis_url)
+
+
+def requires_feature(feature: str):
+    """A route dependency refusing organizations whose plan lacks ``feature``
+    with 402 and the upgrade link (for the API: ``isup.api``)."""
+
+    def check(
+        organization_id: str = Depends(organization_dependency),
+        session: Session = Depends(session_dependency),
+        settings: Settings = Depends(settings_dependency),
+    ) -> str:
+        try:
+            plans.require_feature(session, organization_id, feature, settings=settings)
+        except plans.PlanError as exc:
+            raise HTTPException(402, detail=plan_error_detail(exc)) from exc
+        return organization_id
+
+    return check
+
+
+def plan_error_detail(exc: plans.PlanError) -> dict:
+    return {
+        "error": str(exc),
+        "plan": exc.plan,
+        "limit": exc.limit,
+        "upgrade_url": exc.upgrade_url,
+    }
+
+
+@router.post("/api/webhooks/stripe")
+async def stripe_webhook(
+    request: Request,
+    session: Session = Depends(session_dependency),
+    settings: Settings = Depends(settings_dependency),
+):
+    if not plans.billing_enabled(settings):
+        raise HTTPException(404, detail="billing is not configured")
+    payload = await request.body()
+    try:
+        event = billing.verify_event(
+            payload, request.headers.get("stripe-signature"), settings=settings
+        )
+    except billing.InvalidWebhook as exc:
+        logger.warning("stripe webhook refused reason=%s", exc)
+        raise HTTPException(400, detail=str(exc)) from exc
+
+    # The handler may call Stripe (a blocking SDK): run it off the loop.
+    redis = redis_dependency(settings)
+    try:
+        handled = await run_in_threadpool(
+            billing.handle_event, session, event, settings=settings, redis=redis
+        )
+    finally:
+        if redis is not None:
+            redis.close()
+    return {
+        "received": True,
+        "duplicate": handled.duplicate,
+        "applied": handled.applied,
+    }
+
+
+def _redirect_or_refuse(make_url) -> RedirectResponse:
+    try:
+        return RedirectResponse(make_url(), status_code=303)
+    except billing.BillingNotConfigured as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
+    except billing.BillingError as exc:
+        raise HTTPException(400, detail=str(exc)) from exc
+
+
+@router.api_route("/billing/checkout", methods=["GET", "POST"])
+def checkout(
+    plan: str,
+    organization_id: str = Depends(organization_dependency),
+    session: Session = Depends(session_dependency),
+    settings: Settings = Depends(settings_dependency),
+):
+    return _redirect_or_refuse(
+        lambda: billing.checkout_url(session, organization_id, plan, settings=settings)
+    )
+
+
+@router.api_route("/billing/portal", methods=["GET", "POST"])
+def portal(
+    organization_id: str = Depends(organization_dependency),
+    session: Session = Depends(session_dependency),
+    settings: Settings = Depends(settings_dependency),
+):
+    return _redirect_or_refuse(
+        lambda: billing.portal_url(session, organization_id, settings=settings)
+    )
+
+
+@router.get("/api/public/plans")
+def public_plans(settings: Settings = Depends(settings_dependency)):
+    return JSONResponse(
+        {
+            "billing": plans.billing_enabled(settings),
+            "plans": plans.public_plans(settings),
+        }
+    )
