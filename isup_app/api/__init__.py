@@ -14,7 +14,7 @@ from fastapi import FastAPI
 logger = logging.getLogger(__name__)
 
 # Modules under isup_app.api that define ``router``; add yours here.
-ROUTER_MODULES: list[str] = ["auth", "billing", "status_pages", "heartbeat"]
+ROUTER_MODULES: list[str] = ["auth", "billing", "status_pages", "heartbeat", "reports"]
 
 
 def build_api() -> FastAPI:

@@ -2,13 +2,17 @@
 (insert, then ``record_results`` in the same transaction)."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
+import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from isup_app.core.db import get_engine
 from isup_app.core.history import record_results
 from isup_app.core.models import CheckResult, Monitor
+from isup_app.core.settings import Settings, get_settings
 
 
 def write_results(
@@ -59,3 +63,20 @@ def every(start: datetime, end: datetime, seconds: int) -> list[datetime]:
         out.append(at)
         at += timedelta(seconds=seconds)
     return out
+
+
+@pytest.fixture
+def app_settings(monkeypatch, database_url: str, engine: Engine) -> Iterator[Settings]:
+    """The app's settings on the test database, local accounts only."""
+    for name in ("WORKOS_API_KEY", "WORKOS_CLIENT_ID", "WORKOS_COOKIE_PASSWORD"):
+        monkeypatch.delenv(f"ISUP_{name}", raising=False)
+    monkeypatch.setenv("ISUP_DATABASE_URL", database_url)
+    monkeypatch.setenv("ISUP_SECRET_KEY", secrets.token_urlsafe(32))
+    monkeypatch.setenv("ISUP_PUBLIC_URL", "http://testserver")
+    monkeypatch.setenv("ISUP_DEFAULT_ORG_ID", "org_test")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield get_settings()
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
