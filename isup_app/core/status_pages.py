@@ -24,7 +24,7 @@ import dns.resolver
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from isup_app.core import accounts, history, maintenance
+from isup_app.core import accounts, history, maintenance, plans
 from isup_app.core.models import (
     Incident,
     IncidentUpdate,
@@ -150,6 +150,7 @@ def create_status_page(
     password: str | None = None,
     now: datetime | None = None,
 ) -> StatusPage:
+    plans.require_feature(session, organization_id, plans.STATUS_PAGES)
     at = now or datetime.now(UTC)
     page = StatusPage(
         organization_id=organization_id,
