@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
+from isup_app.core import plans
 from isup_app.core.models import (
     KeywordType,
     Monitor,
@@ -600,6 +601,8 @@ def create_monitor(
     redis=None,
 ) -> Monitor:
     clean = validate_monitor(data)
+    plans.check_interval(session, organization_id, clean["interval_seconds"])
+    plans.check_can_add_monitors(session, organization_id)
     monitor = Monitor(organization_id=organization_id, user_id=user_id, **clean)
     if monitor.type is MonitorType.HEARTBEAT:
         monitor.heartbeat_token = new_heartbeat_token()
@@ -664,6 +667,8 @@ def update_monitor(
     monitor = _require(session, organization_id, monitor_id)
     current = {name: getattr(monitor, name) for name in EDITABLE_FIELDS}
     clean = validate_monitor({**current, **data})
+    if clean["interval_seconds"] != monitor.interval_seconds:
+        plans.check_interval(session, organization_id, clean["interval_seconds"])
 
     for name, value in clean.items():
         setattr(monitor, name, value)
@@ -688,6 +693,8 @@ def set_paused(
     redis=None,
 ) -> Monitor:
     monitor = _require(session, organization_id, monitor_id)
+    if not paused and monitor.status is not MonitorStatus.ACTIVE:
+        plans.check_can_add_monitors(session, organization_id)
     monitor.status = MonitorStatus.PAUSED if paused else MonitorStatus.ACTIVE
     monitor.updated_at = datetime.now(UTC)
     session.add(monitor)
