@@ -22,6 +22,7 @@ The message published per monitor and batch is a small JSON object::
 """
 
 import importlib
+import json
 import logging
 import os
 import socket
@@ -397,8 +398,9 @@ class Evaluator:
                 "incident_id": record.incident_id,
                 "incident_action": record.incident_action,
             }
+            channel = bus.changes_channel(monitor.organization_id)
             try:
-                bus.publish_change(self.redis, monitor.organization_id, **change)
+                self.redis.publish(channel, json.dumps(change))
             except redis.RedisError as exc:
                 logger.warning(
                     "evaluator publish failed monitor=%s error=%s", monitor.id, exc

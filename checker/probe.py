@@ -133,9 +133,11 @@ class Probe:
         self._semaphore = asyncio.Semaphore(self._concurrency)
         self.redis = bus.connect_async(self.redis_url)
         self.scheduler.start()
+        # Subscribe before the first read, so that no change falls between.
+        pubsub = await self._subscribe()
         self.refresh()
         self._tasks = [
-            asyncio.create_task(self._listen(), name="probe-events"),
+            asyncio.create_task(self._listen(pubsub), name="probe-events"),
             asyncio.create_task(self._refresh_loop(), name="probe-refresh"),
         ]
         logger.info(
@@ -240,13 +242,18 @@ class Probe:
 
     # --- change events and the safety net ------------------------------------
 
-    async def _listen(self) -> None:
+    async def _subscribe(self):
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(bus.MONITOR_EVENTS)
+        return pubsub
+
+    async def _listen(self, pubsub) -> None:
         while True:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(bus.MONITOR_EVENTS)
-                # Anything announced while we were not subscribed.
-                self.refresh()
+                if pubsub is None:
+                    pubsub = await self._subscribe()
+                    # Anything announced while we were not subscribed.
+                    self.refresh()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
@@ -260,8 +267,10 @@ class Probe:
                 logger.exception("probe event loop failed")
                 await asyncio.sleep(1.0)
             finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        await pubsub.aclose()
+                    pubsub = None
 
     def _on_event(self, data) -> None:
         try:
