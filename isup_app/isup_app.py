@@ -1,14 +1,20 @@
-"""The Reflex app: pages, plain API routes, and the live listener."""
+"""The Reflex app: pages, plain API routes behind the access rule, and the
+live listener."""
 
 import reflex as rx
 
 from isup_app.api import build_api
+from isup_app.api.auth import access_rule
 from isup_app.pages import dashboard, index
 from isup_app.states.live import listen_for_changes
+from isup_app.states.session import handle_backend_exception
 
 PAGES = [index, dashboard]
 
-app = rx.App(api_transformer=build_api())
+app = rx.App(
+    api_transformer=[build_api(), access_rule],
+    backend_exception_handler=handle_backend_exception,
+)
 for module in PAGES:
     app.add_page(
         module.page,

@@ -59,7 +59,8 @@ def prepare_database(settings: Settings) -> None:
 
 
 def frontend_built() -> bool:
-    return (ROOT / ".web" / "build" / "client").is_dir()
+    web_dir = ROOT / os.environ.get("REFLEX_WEB_WORKDIR", ".web")
+    return (web_dir / "build" / "client").is_dir()
 
 
 class Launcher:
@@ -89,8 +90,9 @@ class Launcher:
         if self.settings.redis_url:
             say("using the Redis at ISUP_REDIS_URL")
             return self.settings.redis_url
-        self.redis = EmbeddedRedis(data_dir=self.data_dir / "redis").start()
-        say(f"embedded Redis on 127.0.0.1:{self.redis.port} (data in data/redis)")
+        redis_dir = self.data_dir / "redis"
+        self.redis = EmbeddedRedis(data_dir=redis_dir).start()
+        say(f"embedded Redis on 127.0.0.1:{self.redis.port}, data in {redis_dir}")
         return self.redis.url
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
@@ -132,19 +134,16 @@ class Launcher:
         say(f"started in {time.monotonic() - started:.1f} s; Ctrl-C stops it")
 
     def wait_ready(self) -> None:
-        url = f"http://127.0.0.1:{self.settings.port}/dashboard"
-        if self.settings.host not in ("127.0.0.1", "0.0.0.0", "localhost"):
-            url = f"{self.address}/dashboard"
+        """Until the backend answers and the built pages are served."""
+        local = "127.0.0.1" if self.settings.host in ("0.0.0.0", "::") else None
+        base = f"http://{local or self.settings.host}:{self.settings.port}"
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while not self.stopping.is_set():
             self.check_children()
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if _answers(f"{base}/ping") and _answers(f"{base}/"):
+                return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the web app did not answer at {url}")
+                raise RuntimeError(f"the web app did not answer at {base}")
             self.stopping.wait(0.5)
 
     def check_children(self) -> None:
@@ -180,6 +179,14 @@ class Launcher:
             self.redis = None
 
 
+def _answers(url: str) -> bool:
+    try:
+        response = httpx.get(url, timeout=2, follow_redirects=True)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     try:
         os.killpg(process.pid, signum)
@@ -195,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     launcher = Launcher(settings)
 
     def on_signal(signum, _frame):

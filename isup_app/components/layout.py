@@ -8,7 +8,9 @@ def navbar() -> rx.Component:
         rx.link(rx.heading("IsUp", size="6"), href="/", underline="none"),
         rx.spacer(),
         rx.link("Dashboard", href="/dashboard"),
+        rx.link("Sign out", href="/sign-out", id="sign-out"),
         align="center",
+        spacing="5",
         width="100%",
         padding_y="1em",
     )

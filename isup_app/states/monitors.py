@@ -27,7 +27,7 @@ from isup_app.core.monitors import (
 )
 from isup_app.core.settings import get_settings
 from isup_app.states import live
-from isup_app.states.session import organization_for
+from isup_app.states.session import organization_for, require_write
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,12 @@ class MonitorFormState(rx.State):
             self.saving = True
             self.errors = {}
             self.notice = ""
-        organization_id = organization_for(self)
+        try:
+            organization_id = require_write(self)
+        except PermissionError:
+            async with self:
+                self.saving = False
+            raise
 
         try:
             monitor_id = await asyncio.to_thread(
