@@ -12,14 +12,18 @@ Addresses, for a page with slug ``acme``::
 On a verified custom domain the same paths start at ``/`` instead of
 ``/status/acme`` (``/``, ``/unlock``, ``/api/v2/summary.json``, ...).
 
-Caching: every rendered body is kept in Redis under a key holding the page,
-the variant and the organization's version number. Anything that changes an
-organization's data is announced on its changes channel; a listener in each
-web process turns each announcement into an ``INCR`` of that version, so
-later requests miss and render afresh. Entries also expire after
+Caching: every rendered body is kept in Redis under a key made of the page,
+its ``updated_at``, the organization's version number and the variant.
+Editing a page (or posting an incident update, which touches the pages that
+show the monitor) moves ``updated_at``. Anything else that changes an
+organization's data (a monitor's state, an incident opening or closing) is
+announced on its changes channel; a listener in each web process turns each
+announcement into an ``INCR`` of that version. Either way later requests miss
+and render afresh; nothing has to be deleted. Entries also expire after
 ``status_cache_seconds``, which bounds staleness when an announcement is lost
-(Redis restarted, listener reconnecting). When Redis does not answer, pages
-are rendered uncached and the cache is not tried again for a few seconds.
+(Redis restarted, listener reconnecting) and for what moves with the clock
+(maintenance starting, today's bar). When Redis does not answer, pages are
+rendered uncached and the cache is not tried again for a few seconds.
 """
 
 import hashlib
@@ -163,7 +167,8 @@ class StatusPagesRuntime:
         if client is not None:
             try:
                 version = client.get(VERSION_KEY + page.organization_id) or b"0"
-                key = f"{CACHE_KEY}{page.id}:{version.decode()}:{variant}"
+                edited = int(page.updated_at.timestamp() * 1000)
+                key = f"{CACHE_KEY}{page.id}:{edited}:{version.decode()}:{variant}"
                 body = client.get(key)
                 if body is not None:
                     return body
@@ -208,7 +213,7 @@ class StatusPagesRuntime:
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(bus.CHANGES_PREFIX + "*")
                 while not self._stop.is_set():
-                    message = pubsub.get_message(timeout=1.0)
+                    message = pubsub.get_message(timeout=0.2)
                     if message and message["type"] == "pmessage":
                         channel = message["channel"].decode()
                         org = channel.removeprefix(bus.CHANGES_PREFIX)

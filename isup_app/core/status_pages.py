@@ -402,10 +402,22 @@ def post_incident_update(
         created_at=now or datetime.now(UTC),
     )
     session.add(update)
+    _touch_pages_showing(session, incident.monitor_id, update.created_at)
     session.commit()
     session.refresh(update)
     logger.info("incident update posted incident=%s status=%s", incident.id, status)
     return update
+
+
+def _touch_pages_showing(session: Session, monitor_id: int, at: datetime) -> None:
+    # A page's cached copies are keyed by its updated_at: moving it on makes
+    # every page that shows this monitor render afresh.
+    pages = select(StatusPageMonitor.status_page_id).where(
+        StatusPageMonitor.monitor_id == monitor_id
+    )
+    session.exec(
+        sa.update(StatusPage).where(StatusPage.id.in_(pages)).values(updated_at=at)
+    )
 
 
 def clean_theme(theme: dict | None) -> dict | None:

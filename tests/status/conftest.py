@@ -139,6 +139,9 @@ def scene(session: Session) -> Scene:
         session, DEFAULT_ORG, slug="acme", name="Acme Status", description="Acme"
     )
     sp.set_page_monitors(
-        session, DEFAULT_ORG, page.id, [(web.id, "Website", 2), (api.id, "Public API", 1)]
+        session,
+        DEFAULT_ORG,
+        page.id,
+        [(web.id, "Website", 2), (api.id, "Public API", 1)],
     )
     return Scene(page=page, api=api, web=web, hidden=hidden, incident=incident)
