@@ -23,15 +23,17 @@ def signed_in_user(
     email: str = "owner@example.test",
     organization_id: str = "org_test",
     role: RoleName = RoleName.OWNER,
-    password: str = PASSWORD,
+    password: str | None = PASSWORD,
 ) -> User:
-    """A local user who is ``role`` in ``organization_id`` (made if missing)."""
+    """A local user who is ``role`` in ``organization_id`` (made if missing);
+    ``password=None`` skips the (deliberately slow) hashing."""
     if session.get(Organization, organization_id) is None:
         session.add(Organization(id=organization_id, name=organization_id))
         session.commit()
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
-        user = User(email=email, password_hash=accounts.hash_password(password))
+        hashed = accounts.hash_password(password) if password else None
+        user = User(email=email, password_hash=hashed)
         session.add(user)
         session.commit()
     membership = session.exec(

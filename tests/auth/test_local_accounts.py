@@ -12,9 +12,7 @@ PASSWORD = "correct horse battery"
 
 
 def sign_up(client, email, password=PASSWORD, **extra):
-    return client.post(
-        "/sign-up", data={"email": email, "password": password, **extra}
-    )
+    return client.post("/sign-up", data={"email": email, "password": password, **extra})
 
 
 def test_fresh_install_sends_sign_in_to_sign_up(client):
