@@ -346,8 +346,7 @@ def verify_custom_domain(page: StatusPage, resolver: dns.resolver.Resolver) -> b
             b"".join(rdata.strings).decode("utf-8", "replace")
             for rdata in (answer.rrset or [])
         ]
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoNameservers) as exc:
-        logger.info("custom domain unverified page=%s reason=%s", page.id, type(exc))
+    except dns.resolver.NXDOMAIN:
         texts = []
     except dns.exception.DNSException as exc:
         raise DomainCheckFailed(f"DNS lookup of {name} failed: {exc}") from exc
