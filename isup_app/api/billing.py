@@ -2,7 +2,7 @@
 
 ``/api/webhooks/stripe`` and ``/api/public/plans`` are public (the reference
 middleware's public paths); ``/billing/checkout`` and ``/billing/portal`` act
-for the organization of the signed-in session.
+for the organization of the signed-in session, and only for its owner.
 """
 
 import logging
@@ -13,8 +13,10 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from isup_app.core import billing, plans
+from isup_app.api.auth import current_identity, require
+from isup_app.core import auth, billing, plans
 from isup_app.core.db import get_engine
+from isup_app.core.models import RoleName
 from isup_app.core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -31,13 +33,11 @@ def session_dependency() -> Iterator[Session]:
         yield session
 
 
-def organization_dependency(request: Request) -> str:
-    """The organization the signed-in person works in.
-
-    Until sign-in (issue 8, ``isup_app.core.auth``) lands, this is the
-    built-in organization; this function is the one place to change.
-    """
-    return get_settings().default_org_id
+def organization_dependency(
+    identity: auth.Identity = Depends(require(RoleName.OWNER)),
+) -> str:
+    """The organization of the signed-in owner (billing is the owner's)."""
+    return identity.organization_id
 
 
 def redis_dependency(settings: Settings = Depends(settings_dependency)):
@@ -50,18 +50,21 @@ def redis_dependency(settings: Settings = Depends(settings_dependency)):
 
 def requires_feature(feature: str):
     """A route dependency refusing organizations whose plan lacks ``feature``
-    with 402 and the upgrade link (for the API: ``isup.api``)."""
+    with 402 and the upgrade link (for the API: ``isup.api``); answers the
+    signed-in identity."""
 
     def check(
-        organization_id: str = Depends(organization_dependency),
+        identity: auth.Identity = Depends(current_identity),
         session: Session = Depends(session_dependency),
         settings: Settings = Depends(settings_dependency),
-    ) -> str:
+    ) -> auth.Identity:
         try:
-            plans.require_feature(session, organization_id, feature, settings=settings)
+            plans.require_feature(
+                session, identity.organization_id, feature, settings=settings
+            )
         except plans.PlanError as exc:
             raise HTTPException(402, detail=plan_error_detail(exc)) from exc
-        return organization_id
+        return identity
 
     return check
 

@@ -1,5 +1,7 @@
-"""Billing fixtures: Stripe settings, the local Stripe, the routes served."""
+"""Billing fixtures: Stripe settings on the test database, the local Stripe,
+and IsUp's whole API (behind its access rule) served to a signed-in owner."""
 
+import secrets
 import socket
 import threading
 import time
@@ -9,17 +11,32 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from isup_app.api import billing as billing_routes
+from isup_app.api import build_api
+from isup_app.api.auth import access_rule
+from isup_app.core.db import get_engine
+from isup_app.core.models import RoleName
 from isup_app.core.settings import Settings, get_settings
+from tests.auth.helpers import signed_in_cookie
 from tests.standins.stripe import StripeStandIn
 
 API_KEY = "sk_test_isup"
 WEBHOOK_SECRET = "whsec_isup_test"
 PRICE_PRO = "price_isup_pro"
 PRICE_BUSINESS = "price_isup_business"
+PUBLIC_URL = "http://127.0.0.1:9/isup"
+
+SETTINGS = (
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_PRICE_PRO",
+    "STRIPE_PRICE_BUSINESS",
+    "WORKOS_API_KEY",
+    "WORKOS_CLIENT_ID",
+    "REDIS_URL",
+)
 
 
 @pytest.fixture
@@ -32,71 +49,72 @@ def stripe_server() -> Iterator[StripeStandIn]:
         yield server
 
 
-def _use_settings(monkeypatch, **values) -> Settings:
-    for name in (
-        "STRIPE_SECRET_KEY",
-        "STRIPE_WEBHOOK_SECRET",
-        "STRIPE_API_BASE",
-        "STRIPE_PRICE_PRO",
-        "STRIPE_PRICE_BUSINESS",
-    ):
+def _use_settings(monkeypatch, database_url: str, **values) -> Iterator[Settings]:
+    for name in SETTINGS:
         monkeypatch.delenv(f"ISUP_{name}", raising=False)
+    values = {
+        "database_url": database_url,
+        "secret_key": secrets.token_urlsafe(32),
+        "public_url": PUBLIC_URL,
+        "default_org_id": "org_test",
+        **values,
+    }
     for name, value in values.items():
         monkeypatch.setenv(f"ISUP_{name.upper()}", value)
     get_settings.cache_clear()
-    return get_settings()
+    get_engine.cache_clear()
+    yield get_settings()
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
 
 
 @pytest.fixture
-def billing_settings(monkeypatch, stripe_server) -> Iterator[Settings]:
-    """Stripe configured (against the stand-in) for everything that reads
-    the settings, the door checks in other areas' code included."""
-    yield _use_settings(
+def billing_settings(monkeypatch, database_url, stripe_server) -> Iterator[Settings]:
+    """Stripe configured (against the stand-in) for everything that reads the
+    settings, the door checks in other areas' code included."""
+    yield from _use_settings(
         monkeypatch,
+        database_url,
         stripe_secret_key=API_KEY,
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_api_base=stripe_server.url,
         stripe_price_pro=PRICE_PRO,
         stripe_price_business=PRICE_BUSINESS,
-        public_url="http://127.0.0.1:9/isup",
-        default_org_id="org_test",
-        redis_url="",
     )
-    get_settings.cache_clear()
 
 
 @pytest.fixture
-def self_hosted_settings(monkeypatch) -> Iterator[Settings]:
-    yield _use_settings(monkeypatch, redis_url="")
-    get_settings.cache_clear()
+def self_hosted_settings(monkeypatch, database_url) -> Iterator[Settings]:
+    yield from _use_settings(monkeypatch, database_url)
 
 
-def billing_app(engine: Engine) -> FastAPI:
-    app = FastAPI()
-    app.include_router(billing_routes.router)
+def whole_api() -> FastAPI:
+    return access_rule(build_api())
 
-    def session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as db:
-            yield db
 
-    app.dependency_overrides[billing_routes.session_dependency] = session
-    return app
+def owner_cookies(session: Session, role: RoleName = RoleName.OWNER) -> dict:
+    name, value = signed_in_cookie(session, role=role, password=None)
+    return {name: value}
 
 
 @pytest.fixture
-def client(engine, billing_settings) -> Iterator[TestClient]:
-    with TestClient(billing_app(engine), follow_redirects=False) as test_client:
+def client(billing_settings, session) -> Iterator[TestClient]:
+    """The API, signed in as the owner of ``org_test``."""
+    with TestClient(
+        whole_api(), follow_redirects=False, cookies=owner_cookies(session)
+    ) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def served(engine, billing_settings, stripe_server) -> Iterator[str]:
-    """The billing routes on a real loopback port; the stand-in delivers its
-    webhooks there."""
+def served(billing_settings, stripe_server) -> Iterator[str]:
+    """The API on a real loopback port; the stand-in delivers its webhooks
+    there."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(billing_app(engine), log_level="warning", lifespan="off")
+    config = uvicorn.Config(whole_api(), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
     thread.start()

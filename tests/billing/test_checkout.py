@@ -1,6 +1,10 @@
 """Checkout and the customer portal, against the local Stripe."""
 
+from fastapi.testclient import TestClient
+
 from isup_app.core import plans
+from isup_app.core.models import RoleName
+from tests.billing.conftest import owner_cookies, whole_api
 from tests.billing.helpers import org, subscribe
 
 
@@ -73,12 +77,28 @@ def test_portal_without_a_billing_account_is_refused(client, stripe_server):
     assert stripe_server.portals == {}
 
 
-def test_checkout_is_not_served_without_stripe_settings(engine, self_hosted_settings):
-    from fastapi.testclient import TestClient
-
-    from tests.billing.conftest import billing_app
-
-    with TestClient(billing_app(engine), follow_redirects=False) as client:
+def test_checkout_is_not_served_without_stripe_settings(self_hosted_settings, session):
+    with TestClient(
+        whole_api(), follow_redirects=False, cookies=owner_cookies(session)
+    ) as client:
         response = client.get("/billing/checkout", params={"plan": "pro"})
 
     assert response.status_code == 404
+
+
+def test_checkout_needs_a_signed_in_person(billing_settings, stripe_server):
+    with TestClient(whole_api(), follow_redirects=False) as client:
+        response = client.get("/billing/checkout", params={"plan": "pro"})
+
+    assert response.status_code == 302
+    assert response.headers["location"].startswith("/sign-in")
+    assert stripe_server.checkouts == {}
+
+
+def test_checkout_is_for_the_owner_only(billing_settings, stripe_server, session):
+    cookies = owner_cookies(session, role=RoleName.ADMIN)
+    with TestClient(whole_api(), follow_redirects=False, cookies=cookies) as client:
+        response = client.get("/billing/checkout", params={"plan": "pro"})
+
+    assert response.status_code == 403
+    assert stripe_server.checkouts == {}

@@ -9,9 +9,12 @@ from sqlmodel import Session, select
 
 from checker.retention import run_retention
 from isup_app.api import billing as billing_routes
+from isup_app.api import build_api
+from isup_app.api.auth import access_rule
+from isup_app.core import auth, plans, status_pages
 from isup_app.core import monitors as monitor_queries
-from isup_app.core import plans, status_pages
 from isup_app.core.models import CheckResultHourly, MonitorStatus
+from tests.billing.conftest import owner_cookies
 from tests.billing.helpers import ORG, monitors, org
 from tests.factories import make_monitor
 
@@ -133,22 +136,20 @@ def test_status_page_is_created_on_the_pro_plan(billing_settings, session):
     assert page.id is not None
 
 
-def _api_app(engine) -> FastAPI:
-    from tests.billing.conftest import billing_app
-
-    app = billing_app(engine)
+def _api_app() -> FastAPI:
+    app = build_api()
 
     @app.get("/api/v1/monitors")
     def list_monitors(
-        organization_id: str = Depends(billing_routes.requires_feature(plans.API)),
+        identity: auth.Identity = Depends(billing_routes.requires_feature(plans.API)),
     ):
-        return {"organization": organization_id}
+        return {"organization": identity.organization_id}
 
-    return app
+    return access_rule(app)
 
 
-def test_api_needs_the_api_feature(billing_settings, engine, session):
-    with TestClient(_api_app(engine)) as client:
+def test_api_needs_the_api_feature(billing_settings, session):
+    with TestClient(_api_app(), cookies=owner_cookies(session)) as client:
         response = client.get("/api/v1/monitors")
 
     assert response.status_code == 402
@@ -156,13 +157,14 @@ def test_api_needs_the_api_feature(billing_settings, engine, session):
     assert response.json()["detail"]["upgrade_url"].endswith("/pricing")
 
 
-def test_api_answers_on_the_pro_plan(billing_settings, engine, session):
+def test_api_answers_on_the_pro_plan(billing_settings, session):
     put_on(session, plans.PRO)
 
-    with TestClient(_api_app(engine)) as client:
+    with TestClient(_api_app(), cookies=owner_cookies(session)) as client:
         response = client.get("/api/v1/monitors")
 
     assert response.status_code == 200
+    assert response.json() == {"organization": ORG}
 
 
 @pytest.mark.parametrize(

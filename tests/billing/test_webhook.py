@@ -3,11 +3,12 @@
 import time
 
 import httpx
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from isup_app.core import plans
 from isup_app.core.models import Monitor, MonitorStatus, StripeEvent
-from tests.billing.conftest import PRICE_BUSINESS
+from tests.billing.conftest import PRICE_BUSINESS, owner_cookies, whole_api
 from tests.billing.helpers import ORG, monitors, org, post_event, subscribe
 
 
@@ -16,7 +17,7 @@ def test_whole_upgrade_through_checkout_changes_limits_at_once(
 ):
     assert plans.entitlement(session, ORG).plan == plans.FREE
 
-    with httpx.Client(base_url=served) as browser:
+    with httpx.Client(base_url=served, cookies=owner_cookies(session)) as browser:
         to_stripe = browser.get("/billing/checkout", params={"plan": "pro"})
         assert to_stripe.status_code == 303
         assert to_stripe.headers["location"].startswith(stripe_server.url + "/pay/")
@@ -227,13 +228,9 @@ def test_event_for_an_unknown_customer_is_recorded_and_ignored(
 
 
 def test_webhook_is_not_served_without_stripe_settings(
-    engine, self_hosted_settings, stripe_server
+    self_hosted_settings, stripe_server
 ):
-    from fastapi.testclient import TestClient
-
-    from tests.billing.conftest import billing_app
-
-    with TestClient(billing_app(engine)) as client:
+    with TestClient(whole_api()) as client:
         event = stripe_server.event("customer.subscription.deleted", {"id": "sub"})
         response = post_event(client, stripe_server, event)
 
