@@ -8,6 +8,7 @@ for the organization of the signed-in session, and only for its owner.
 import logging
 from collections.abc import Iterator
 
+import stripe
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
@@ -101,6 +102,12 @@ async def stripe_webhook(
         handled = await run_in_threadpool(
             billing.handle_event, session, event, settings=settings, redis=redis
         )
+    except stripe.StripeError as exc:
+        # Nothing was recorded: Stripe delivers the event again later.
+        logger.warning(
+            "stripe webhook deferred id=%s error=%s", event.get("id"), type(exc)
+        )
+        raise HTTPException(503, detail="Stripe did not answer; retry") from exc
     finally:
         if redis is not None:
             redis.close()
@@ -130,6 +137,35 @@ def checkout(
     return _redirect_or_refuse(
         lambda: billing.checkout_url(session, organization_id, plan, settings=settings)
     )
+
+
+@router.get("/billing/return")
+def checkout_return(
+    session_id: str = "",
+    organization_id: str = Depends(organization_dependency),
+    session: Session = Depends(session_dependency),
+    settings: Settings = Depends(settings_dependency),
+):
+    """Where Checkout sends the customer back: the plan changes now, then
+    the billing settings page."""
+    if not plans.billing_enabled(settings):
+        raise HTTPException(404, detail="billing is not configured")
+    outcome = "success"
+    if session_id:
+        redis = redis_dependency(settings)
+        try:
+            billing.sync_checkout(
+                session, organization_id, session_id, settings=settings, redis=redis
+            )
+        except (stripe.StripeError, billing.BillingError) as exc:
+            # The webhook still brings the change; say so on the page.
+            logger.warning("checkout return not applied error=%s", type(exc))
+            outcome = "pending"
+        finally:
+            if redis is not None:
+                redis.close()
+    target = settings.public_url.rstrip("/") + f"/settings/billing?checkout={outcome}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.api_route("/billing/portal", methods=["GET", "POST"])

@@ -130,9 +130,8 @@ def checkout_url(
             "line_items": [{"price": price, "quantity": 1}],
             "metadata": metadata,
             "subscription_data": {"metadata": metadata},
-            "success_url": _billing_url(
-                settings, "?checkout=success&session_id={CHECKOUT_SESSION_ID}"
-            ),
+            "success_url": settings.public_url.rstrip("/")
+            + "/billing/return?session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": _billing_url(settings, "?checkout=cancelled"),
         }
     )
@@ -162,6 +161,40 @@ def portal_url(
         }
     )
     return portal.url
+
+
+def sync_checkout(
+    session: Session,
+    organization_id: str,
+    checkout_id: str,
+    *,
+    settings: Settings | None = None,
+    client: stripe.StripeClient | None = None,
+    redis=None,
+    now: datetime | None = None,
+) -> "Handled":
+    """Apply a finished checkout when the customer returns from it, without
+    waiting for the webhook (which then finds the same state).
+
+    It goes through ``handle_event`` as a ``checkout.session.completed``
+    stamped ``now`` with the id ``sync_<checkout id>``: the subscription's
+    state is read from Stripe at that moment, and a reload changes nothing.
+    """
+    settings = settings or get_settings()
+    client = client or stripe_client(settings)
+    now = now or datetime.now(UTC)
+    checkout = client.v1.checkout.sessions.retrieve(checkout_id).to_dict()
+    if checkout.get("client_reference_id") != organization_id:
+        raise BillingError("this checkout belongs to another organization")
+    event = {
+        "id": f"sync_{checkout_id}",
+        "type": "checkout.session.completed",
+        "created": int(now.timestamp()),
+        "data": {"object": checkout},
+    }
+    if checkout.get("status") != "complete":
+        return Handled(event_id=event["id"], type=event["type"])
+    return handle_event(session, event, settings=settings, client=client, redis=redis)
 
 
 # --- webhook --------------------------------------------------------------------

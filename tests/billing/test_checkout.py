@@ -18,8 +18,8 @@ def test_checkout_redirects_to_a_subscription_checkout_for_the_plan(
     assert checkout["mode"] == "subscription"
     assert checkout["line_items"] == [{"price": "price_isup_pro", "quantity": "1"}]
     assert checkout["client_reference_id"] == "org_test"
-    assert checkout["success_url"].startswith(
-        "http://127.0.0.1:9/isup/settings/billing?checkout=success"
+    assert checkout["success_url"] == (
+        f"http://127.0.0.1:9/isup/billing/return?session_id={checkout['id']}"
     )
     assert checkout["cancel_url"].endswith("/settings/billing?checkout=cancelled")
     assert checkout["customer"] == org(session).stripe_customer_id

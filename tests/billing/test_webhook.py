@@ -8,7 +8,12 @@ from sqlmodel import select
 
 from isup_app.core import plans
 from isup_app.core.models import Monitor, MonitorStatus, StripeEvent
-from tests.billing.conftest import PRICE_BUSINESS, owner_cookies, whole_api
+from tests.billing.conftest import (
+    PRICE_BUSINESS,
+    PUBLIC_URL,
+    owner_cookies,
+    whole_api,
+)
 from tests.billing.helpers import ORG, monitors, org, post_event, subscribe
 
 
@@ -24,7 +29,7 @@ def test_whole_upgrade_through_checkout_changes_limits_at_once(
         back = browser.get(to_stripe.headers["location"])
 
     assert back.status_code == 303
-    assert "/settings/billing?checkout=success" in back.headers["location"]
+    assert back.headers["location"].startswith(PUBLIC_URL + "/billing/return?")
     assert [status for _, status in stripe_server.delivered] == [200, 200]
     granted = plans.entitlement(session, ORG)
     assert granted.plan == plans.PRO
@@ -33,6 +38,71 @@ def test_whole_upgrade_through_checkout_changes_limits_at_once(
     )
     assert granted.features == {"isup.access", "isup.api", "isup.status_pages"}
     assert org(session).subscription_status == "active"
+
+
+def test_returning_from_checkout_applies_the_plan_before_any_webhook(
+    client, stripe_server, session
+):
+    to_stripe = client.get("/billing/checkout", params={"plan": "business"})
+    back = httpx.get(to_stripe.headers["location"])  # pays; no webhook arrives
+    assert org(session).plan == plans.FREE
+
+    landing = client.get(back.headers["location"].removeprefix(PUBLIC_URL))
+
+    assert landing.status_code == 303
+    assert landing.headers["location"] == (
+        PUBLIC_URL + "/settings/billing?checkout=success"
+    )
+    assert org(session).plan == plans.BUSINESS
+    assert stripe_server.delivered == []
+
+
+def test_webhook_arriving_after_the_return_changes_nothing_more(
+    client, stripe_server, session
+):
+    to_stripe = client.get("/billing/checkout", params={"plan": "pro"})
+    checkout_id = to_stripe.headers["location"].rsplit("/", 1)[1]
+    events = stripe_server.pay(checkout_id, created=int(time.time()) - 5)
+    client.get("/billing/return", params={"session_id": checkout_id})
+    client.get("/billing/return", params={"session_id": checkout_id})
+
+    answers = [post_event(client, stripe_server, event).json() for event in events]
+
+    assert [answer["applied"] for answer in answers] == [False, False]
+    assert org(session).plan == plans.PRO
+
+
+def test_returning_with_another_organizations_checkout_changes_nothing(
+    client, stripe_server, session
+):
+    to_stripe = client.get("/billing/checkout", params={"plan": "pro"})
+    checkout_id = to_stripe.headers["location"].rsplit("/", 1)[1]
+    stripe_server.pay(checkout_id)
+    stripe_server.checkouts[checkout_id]["client_reference_id"] = "org_other"
+
+    landing = client.get("/billing/return", params={"session_id": checkout_id})
+
+    assert landing.headers["location"].endswith("?checkout=pending")
+    assert org(session).plan == plans.FREE
+
+
+def test_webhook_is_retried_when_stripe_cannot_be_reached(
+    client, stripe_server, session
+):
+    to_stripe = client.get("/billing/checkout", params={"plan": "pro"})
+    checkout_id = to_stripe.headers["location"].rsplit("/", 1)[1]
+    created, completed = stripe_server.pay(checkout_id)
+    subscription = stripe_server.subscriptions.pop(
+        completed["data"]["object"]["subscription"]
+    )
+
+    refused = post_event(client, stripe_server, completed)
+    stripe_server.subscriptions[subscription["id"]] = subscription
+    retried = post_event(client, stripe_server, completed)
+
+    assert refused.status_code == 503
+    assert retried.json()["applied"] is True
+    assert org(session).plan == plans.PRO
 
 
 def test_cancellation_returns_to_free_and_pauses_newest_monitors_over_the_limit(

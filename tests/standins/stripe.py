@@ -7,7 +7,7 @@ Stripe-shaped JSON objects and errors:
 - ``POST /v1/customers`` (honours ``Idempotency-Key``)
 - ``POST /v1/checkout/sessions`` (subscription mode, known prices only)
 - ``POST /v1/billing_portal/sessions``
-- ``GET /v1/subscriptions/{id}``
+- ``GET /v1/checkout/sessions/{id}``, ``GET /v1/subscriptions/{id}``
 
 and, in place of Stripe's hosted pages, ``GET /pay/{checkout id}`` (pays:
 creates the subscription, delivers the signed webhooks to ``webhook_url``
@@ -209,6 +209,14 @@ class StripeStandIn:
                 return self._create_checkout(form)
             if (method, path) == ("POST", "/v1/billing_portal/sessions"):
                 return self._create_portal(form)
+            match = re.fullmatch(r"/v1/checkout/sessions/(\w+)", path)
+            if method == "GET" and match:
+                found = self.checkouts.get(match.group(1))
+                if found is None:
+                    return 404, _error(
+                        "No such checkout.session", code="resource_missing"
+                    )
+                return 200, found
             match = re.fullmatch(r"/v1/subscriptions/([\w]+)", path)
             if method == "GET" and match:
                 found = self.subscriptions.get(match.group(1))
