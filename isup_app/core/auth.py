@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from isup_app.core import accounts
 from isup_app.core.models import Membership, RoleName, User
-from isup_app.core.settings import ROOT, Settings
+from isup_app.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,11 @@ def workos_enabled(settings: Settings) -> bool:
 
 
 def secret_key(settings: Settings) -> bytes:
-    """``ISUP_SECRET_KEY``, or one made once and kept in ``data/secret_key``."""
+    """``ISUP_SECRET_KEY``, or one made once and kept in the data directory
+    (the same file ``isup_app.launch`` uses)."""
     if settings.secret_key:
         return settings.secret_key.encode()
-    return _stored_secret(ROOT / "data" / "secret_key")
+    return _stored_secret(Path(settings.data_dir) / "secret_key")
 
 
 @lru_cache
