@@ -74,9 +74,10 @@ def target() -> Iterator[Target]:
 
 
 class RunningIsUp:
-    def __init__(self, process: subprocess.Popen, url: str, log: Path, seconds: float):
+    def __init__(self, process: subprocess.Popen, port: int, log: Path, seconds: float):
         self.process = process
-        self.url = url
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
         self.log = log
         self.start_seconds = seconds
 
@@ -131,9 +132,7 @@ def isup(tmp_path_factory, redis_server: EmbeddedRedis) -> Iterator[RunningIsUp]
             if process.poll() is not None or time.monotonic() - started > START_TIMEOUT:
                 pytest.fail(f"IsUp did not start:\n{log.read_text()[-4000:]}")
             time.sleep(0.5)
-        yield RunningIsUp(
-            process, f"http://127.0.0.1:{port}", log, time.monotonic() - started
-        )
+        yield RunningIsUp(process, port, log, time.monotonic() - started)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -164,3 +163,151 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- the app in-process, spoken to over its real websocket ------------------
+
+SECRET = "web-tests-" + "k" * 40
+
+
+@pytest.fixture(scope="module")
+def web_client(redis_server: EmbeddedRedis) -> Iterator:
+    """The Reflex backend in this process (no frontend build), with its
+    lifespan (the live listener) running against the test Redis."""
+    from starlette.testclient import TestClient
+
+    from isup_app.core.settings import get_settings
+
+    saved = {k: os.environ.get(k) for k in ("ISUP_REDIS_URL", "ISUP_SECRET_KEY")}
+    os.environ["ISUP_REDIS_URL"] = redis_server.url
+    os.environ["ISUP_SECRET_KEY"] = SECRET
+    os.environ["__REFLEX_SKIP_COMPILE"] = "true"
+    get_settings.cache_clear()
+    from isup_app.isup_app import app
+
+    try:
+        with TestClient(app()) as client:
+            yield client
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def web(web_client, database_url: str, redis_url: str, monkeypatch):
+    """``web_client`` pointed at this test's database."""
+    from isup_app.core.db import get_engine
+    from isup_app.core.settings import get_settings
+
+    monkeypatch.setenv("ISUP_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield web_client
+    get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def session_cookie(session, email: str) -> tuple[str, str]:
+    """A signed-up local account: (its session cookie value, its org id)."""
+    from isup_app.core import accounts, auth
+    from isup_app.core.settings import get_settings
+
+    made = accounts.create_local_account(
+        session,
+        email,
+        "correct horse battery staple",
+        default_org_id="org_test",
+    )
+    return auth.seal_local_session(made.user.id, get_settings()), made.organization_id
+
+
+class EventSocket:
+    """A browser tab's side of Reflex's socket.io connection, by hand:
+    engine.io 4 text frames over the app's real ``/_event`` websocket."""
+
+    PREFIX = "42/_event,"
+
+    def __init__(self, client, cookie: str | None, path: str = "/dashboard"):
+        import queue
+        import secrets
+
+        self.token = secrets.token_hex(8)
+        self.path = path
+        headers = {"upgrade": "websocket", "connection": "Upgrade"}
+        if cookie:
+            headers["cookie"] = f"isup_session={cookie}"
+        self._context = client.websocket_connect(
+            f"/_event/?EIO=4&transport=websocket&token={self.token}",
+            headers=headers,
+        )
+        self.ws = self._context.__enter__()
+        self.ws.receive_text()  # engine.io open
+        self.ws.send_text("40/_event,")
+        self.ws.receive_text()  # namespace connected
+        self.updates: queue.Queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        import json
+
+        while True:
+            try:
+                frame = self.ws.receive_text()
+            except Exception:
+                return
+            if frame == "2":
+                self.ws.send_text("3")
+            elif frame.startswith(self.PREFIX):
+                name, update = json.loads(frame.removeprefix(self.PREFIX))
+                if name == "event":
+                    self.updates.put(update)
+
+    def send(self, state_cls, handler: str, **payload) -> None:
+        import json
+
+        event = {
+            "name": f"{state_cls.get_full_name()}.{handler}",
+            "payload": payload,
+            "router_data": {"pathname": self.path, "query": {}, "asPath": self.path},
+        }
+        self.ws.send_text(self.PREFIX + json.dumps(["event", event]))
+
+    def wait_for(self, state_cls, predicate, timeout: float = 5.0) -> dict:
+        """The first delta of ``state_cls`` that ``predicate`` accepts."""
+        import queue
+
+        name = state_cls.get_full_name()
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                update = self.updates.get(timeout=left)
+            except queue.Empty:
+                break
+            delta = update.get("delta", {}).get(name)
+            if delta is not None and predicate(delta):
+                return delta
+        raise AssertionError(f"no matching update of {name} within {timeout} s")
+
+    def events(self, timeout: float = 5.0) -> list[dict]:
+        """Events the server asked this tab to run (redirects and the like)."""
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                update = self.updates.get(timeout=left)
+            except queue.Empty:
+                break
+            if update.get("events"):
+                return update["events"]
+        return []
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+        self._reader.join(2)

@@ -2,9 +2,13 @@
 checked by the checker, and its state reaches the open page without a
 reload."""
 
+import os
 import re
+import signal
+import socket
 import time
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import ARTIFACTS
@@ -54,3 +58,24 @@ def test_dashboard_shows_a_new_monitor_go_down_without_reload(isup, target, page
     # The same page, never reloaded, and within one interval plus 2 s.
     assert page.evaluate("window.__isup_no_reload") is True
     assert seen_down <= INTERVAL_SECONDS + 2
+
+
+def test_ctrl_c_stops_every_process_the_launcher_started(isup):
+    # Runs after the dashboard test, on the same IsUp.
+    children = [
+        int(pid) for pid in re.findall(r"started name=\w+ pid=(\d+)", log_of(isup))
+    ]
+    assert len(children) == 2
+
+    isup.process.send_signal(signal.SIGINT)
+
+    assert isup.process.wait(30) == 0
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pid, 0)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", isup.port), timeout=1).close()
+
+
+def log_of(isup) -> str:
+    return isup.log.read_text()
