@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -536,3 +537,101 @@ def accept_invitation(
     response = RedirectResponse(HOME, status_code=303)
     _set_org(response, membership.organization_id, get_settings())
     return response
+
+
+# --- members: list, invite, change roles, remove ----------------------------
+
+
+class InvitationIn(BaseModel):
+    email: str
+    role: RoleName = RoleName.MEMBER
+
+
+class RoleIn(BaseModel):
+    role: RoleName
+
+
+def _members_call(action):
+    """Run ``action(session)``, answering the accounts errors as HTTP."""
+    try:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            return action(session)
+    except accounts.NotMember as exc:
+        raise HTTPException(status_code=404, detail="Not found.") from exc
+    except accounts.NotAllowed as exc:
+        raise HTTPException(status_code=403, detail=str(exc).capitalize()) from exc
+    except accounts.AccountError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+
+
+@router.get("/api/members")
+def list_members(identity: auth.Identity = Depends(current_identity)) -> dict:
+    org = identity.organization_id
+
+    def read(session: Session) -> dict:
+        accounts.require_role(session, identity.user_id, org, accounts.READ)
+        people = [
+            {"user_id": u.id, "email": u.email, "name": u.name, "role": role.value}
+            for u, role in accounts.members_of(session, org)
+        ]
+        pending = [
+            {"id": i.id, "email": i.email, "role": RoleName(i.role).value}
+            for i in accounts.pending_invitations(session, org)
+        ]
+        return {"organization_id": org, "members": people, "invitations": pending}
+
+    return _members_call(read)
+
+
+@router.post("/api/members/invitations", status_code=201)
+def invite_member(
+    body: InvitationIn, identity: auth.Identity = Depends(current_identity)
+) -> dict:
+    invitation = _members_call(
+        lambda session: accounts.invite(
+            session, identity.user_id, identity.organization_id, body.email, body.role
+        )
+    )
+    link = f"{get_settings().public_url.rstrip('/')}/invite/{invitation.token}"
+    return {
+        "id": invitation.id,
+        "email": invitation.email,
+        "role": RoleName(invitation.role).value,
+        "link": link,
+    }
+
+
+@router.delete("/api/members/invitations/{invitation_id}", status_code=204)
+def revoke_invitation(
+    invitation_id: int, identity: auth.Identity = Depends(current_identity)
+) -> Response:
+    _members_call(
+        lambda session: accounts.revoke_invitation(
+            session, identity.user_id, identity.organization_id, invitation_id
+        )
+    )
+    return Response(status_code=204)
+
+
+@router.put("/api/members/{user_id}")
+def change_member_role(
+    user_id: str, body: RoleIn, identity: auth.Identity = Depends(current_identity)
+) -> dict:
+    _members_call(
+        lambda session: accounts.change_role(
+            session, identity.user_id, identity.organization_id, user_id, body.role
+        )
+    )
+    return {"user_id": user_id, "role": body.role.value}
+
+
+@router.delete("/api/members/{user_id}", status_code=204)
+def remove_member(
+    user_id: str, identity: auth.Identity = Depends(current_identity)
+) -> Response:
+    _members_call(
+        lambda session: accounts.remove_member(
+            session, identity.user_id, identity.organization_id, user_id
+        )
+    )
+    return Response(status_code=204)

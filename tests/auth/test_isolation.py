@@ -201,3 +201,102 @@ def test_event_with_a_tampered_session_is_signed_out(world, app_settings):
 
     with pytest.raises(state_session.SignedOut):
         state_session.organization_for(event_state(tampered))
+
+
+def sign_in_as(client, user, settings) -> None:
+    client.cookies.clear()
+    client.cookies.set(
+        auth.SESSION_COOKIE,
+        auth.seal_local_session(user.id, settings),
+        domain="testserver.local",
+    )
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_member_list_shows_only_the_own_organization(world, client, app_settings, role):
+    sign_in_as(client, world.people[("a", role)], app_settings)
+
+    listed = client.get("/api/members").json()
+
+    emails = {m["email"] for m in listed["members"]}
+    assert listed["organization_id"] == "org_test"
+    assert emails == {f"{r.value}@a.example.test" for r in ROLES}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, uid: c.put(f"/api/members/{uid}", json={"role": "viewer"}),
+        lambda c, uid: c.delete(f"/api/members/{uid}"),
+    ],
+    ids=["change-role", "remove"],
+)
+def test_admin_cannot_touch_another_organizations_members(
+    world, client, session, app_settings, call
+):
+    from isup_app.core.accounts import role_of
+
+    sign_in_as(client, world.people[("a", RoleName.OWNER)], app_settings)
+    target = world.people[("b", RoleName.MEMBER)]
+
+    response = call(client, target.id)
+
+    assert response.status_code == 404
+    assert role_of(session, target.id, "org_b") == RoleName.MEMBER
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (RoleName.VIEWER, 403),
+        (RoleName.MEMBER, 403),
+        (RoleName.ADMIN, 201),
+        (RoleName.OWNER, 201),
+    ],
+    ids=lambda v: getattr(v, "value", str(v)),
+)
+def test_only_admins_and_owners_invite_through_the_api(
+    world, client, app_settings, role, status
+):
+    sign_in_as(client, world.people[("a", role)], app_settings)
+
+    response = client.post(
+        "/api/members/invitations", json={"email": "new@example.test"}
+    )
+
+    assert response.status_code == status
+    if status == 201:
+        assert response.json()["link"].startswith("http://testserver/invite/")
+
+
+def test_invitation_link_joins_the_organization_in_the_browser_flow(
+    world, client, session, app_settings
+):
+    sign_in_as(client, world.people[("a", RoleName.ADMIN)], app_settings)
+    link = client.post(
+        "/api/members/invitations",
+        json={"email": "viewer@b.example.test", "role": "viewer"},
+    ).json()["link"]
+    sign_in_as(client, world.people[("b", RoleName.VIEWER)], app_settings)
+    path = link.removeprefix("http://testserver")
+
+    shown = client.get(path)
+    accepted = client.post(path)
+
+    assert shown.status_code == 200 and "Accept invitation" in shown.text
+    assert accepted.status_code == 303
+    me = client.get("/api/auth/me").json()
+    assert me["organization_id"] == "org_test" and me["role"] == "viewer"
+    assert {o["id"] for o in me["organizations"]} == {"org_test", "org_b"}
+
+
+def test_admin_changes_a_role_through_the_api(world, client, session, app_settings):
+    from isup_app.core.accounts import role_of
+
+    sign_in_as(client, world.people[("a", RoleName.ADMIN)], app_settings)
+    member = world.people[("a", RoleName.MEMBER)]
+
+    response = client.put(f"/api/members/{member.id}", json={"role": "viewer"})
+
+    assert response.status_code == 200
+    assert role_of(session, member.id, "org_test") == RoleName.VIEWER
