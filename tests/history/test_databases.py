@@ -40,7 +40,7 @@ def _answers(url: str) -> dict:
 
         answers = {
             "bars": [
-                asdict(b)
+                b._asdict()
                 for b in history.daily_bars(session, [monitor.id], days=5, now=NOW)[
                     monitor.id
                 ]
