@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -108,12 +109,14 @@ def client(billing_settings, session) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def served(billing_settings, stripe_server) -> Iterator[str]:
-    """The API on a real loopback port; the stand-in delivers its webhooks
-    there."""
+def served(monkeypatch, billing_settings, stripe_server) -> Iterator[str]:
+    """The API on a real loopback port, which is also ``ISUP_PUBLIC_URL``;
+    the stand-in delivers its webhooks there."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("ISUP_PUBLIC_URL", url)
+    get_settings.cache_clear()
     config = uvicorn.Config(whole_api(), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
@@ -121,9 +124,34 @@ def served(billing_settings, stripe_server) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    url = f"http://127.0.0.1:{port}"
     stripe_server.webhook_url = f"{url}/api/webhooks/stripe"
     yield url
     server.should_exit = True
     thread.join()
     sock.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

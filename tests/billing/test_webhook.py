@@ -29,7 +29,7 @@ def test_whole_upgrade_through_checkout_changes_limits_at_once(
         back = browser.get(to_stripe.headers["location"])
 
     assert back.status_code == 303
-    assert back.headers["location"].startswith(PUBLIC_URL + "/billing/return?")
+    assert back.headers["location"].startswith(served + "/billing/return?")
     assert [status for _, status in stripe_server.delivered] == [200, 200]
     granted = plans.entitlement(session, ORG)
     assert granted.plan == plans.PRO
