@@ -25,6 +25,7 @@ from isup_app.core.monitors import (
     get_monitor,
     list_monitors,
 )
+from isup_app.core.plans import PlanError
 from isup_app.core.settings import get_settings
 from isup_app.states import live
 from isup_app.states.session import organization_for, require_write
@@ -161,6 +162,13 @@ class MonitorFormState(rx.State):
         except MonitorInvalid as exc:
             async with self:
                 self.errors = {str(k): str(v) for k, v in exc.errors.items()}
+                self.saving = False
+            return
+        except PlanError as exc:
+            # The plan's limit, with where to upgrade.
+            field = "interval_seconds" if exc.limit == "interval_min" else ""
+            async with self:
+                self.errors = {field: str(exc)}
                 self.saving = False
             return
 
