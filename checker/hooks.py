@@ -32,6 +32,9 @@ A hook that raises inside the transaction rolls back the whole batch, which is
 then retried; one that raises after the commit is logged and skipped.
 """
 
-RESULT_HOOKS: list[str] = ["isup_app.core.history.record_results"]
-TRANSITION_HOOKS: list[str] = []
-AFTER_COMMIT_HOOKS: list[str] = []
+RESULT_HOOKS: list[str] = [
+    "isup_app.core.history.record_results",
+    "checker.incidents:on_results",
+]
+TRANSITION_HOOKS: list[str] = ["checker.incidents:on_transition"]
+AFTER_COMMIT_HOOKS: list[str] = ["checker.incidents:wake_notifier"]

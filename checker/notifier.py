@@ -77,6 +77,7 @@ class Notifier:
         consumer: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         concurrency: int = 32,
+        block_ms: int = bus.BLOCK_MS,
     ):
         self.redis = bus.connect(redis_url)
         self.engine = engine
@@ -84,6 +85,7 @@ class Notifier:
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self.clock = clock
         self.concurrency = concurrency
+        self.block_ms = min(block_ms, bus.BLOCK_MS)
         self._last_sweep = 0.0
         self._last_claim = time.monotonic()
         self._startup = True
@@ -147,7 +149,7 @@ class Notifier:
             if reply[1]:
                 return [(i, f) for i, f in reply[1] if f is not None]
         reply = self.redis.xreadgroup(
-            group, self.consumer, {stream: ">"}, count=100, block=bus.BLOCK_MS
+            group, self.consumer, {stream: ">"}, count=100, block=self.block_ms
         )
         return reply[0][1] if reply else []
 

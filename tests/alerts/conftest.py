@@ -1,11 +1,17 @@
 """Stand-ins for every alert provider, and settings that point IsUp at them."""
 
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from checker.notifier import Notifier
+from isup_app.core import bus
 from isup_app.core.contacts import create_contact
 from isup_app.core.models import AlertContact
+from isup_app.core.outcome import CheckOutcome, Phase, ResultMessage, Verdict
 from isup_app.core.settings import Settings
 from tests.factories import DEFAULT_ORG
 from tests.standins.discord import DiscordStandIn
@@ -77,7 +83,7 @@ def settings(slack, discord, telegram, twilio, resend_api) -> Settings:
         notify_timeout_seconds=3,
         notify_backoff_seconds=0.05,
         notify_sweep_seconds=0.1,
-        notify_lease_seconds=2,
+        notify_lease_seconds=1,
         notify_max_attempts=4,
     )
 
@@ -123,3 +129,79 @@ def make_all_contacts(
             session.commit()
         contacts[kind] = contact
     return contacts
+
+
+# --- the pipeline: evaluator (with the alert hooks) and notifier ----------------
+
+
+class Pipeline:
+    """A real evaluator fed results by hand, and a real notifier in a thread."""
+
+    def __init__(self, redis_url, engine, settings):
+        from checker.evaluator import Evaluator
+        from checker.incidents import on_results, on_transition, wake_notifier
+
+        self.redis_url = redis_url
+        self.engine = engine
+        self.settings = settings
+        self.redis = bus.connect(redis_url)
+        self.evaluator = Evaluator(
+            redis_url,
+            engine,
+            block_ms=20,
+            result_hooks=[on_results],
+            transition_hooks=[on_transition],
+            after_commit_hooks=[wake_notifier],
+        )
+        self._notifiers: list[tuple[threading.Event, threading.Thread]] = []
+
+    def feed(self, monitor, verdict, at, reason="", phase=None, **outcome) -> None:
+        message = ResultMessage(
+            check_id=uuid.uuid4().hex,
+            monitor_id=monitor.id,
+            organization_id=monitor.organization_id,
+            region="local",
+            scheduled_at=at,
+            started_at=at,
+            outcome=CheckOutcome(
+                verdict=Verdict(verdict),
+                reason=reason,
+                phase=Phase(phase) if phase else None,
+                **outcome,
+            ),
+        )
+        self.redis.xadd(bus.RESULTS_STREAM, message.to_fields())
+        while self.evaluator.process_once():
+            pass
+
+    def start_notifier(self, **kwargs) -> Notifier:
+        kwargs.setdefault("block_ms", 50)
+        notifier = Notifier(self.redis_url, self.engine, self.settings, **kwargs)
+        stop = threading.Event()
+        thread = threading.Thread(target=notifier.run, args=(stop,), daemon=True)
+        thread.start()
+        self._notifiers.append((stop, thread))
+        return notifier
+
+    def close(self) -> None:
+        for stop, _ in self._notifiers:
+            stop.set()
+        for _, thread in self._notifiers:
+            thread.join(timeout=10)
+        self.redis.close()
+
+
+@pytest.fixture
+def pipeline(redis_url, engine, settings) -> Iterator[Pipeline]:
+    running = Pipeline(redis_url, engine, settings)
+    yield running
+    running.close()
+
+
+def wait_until(condition, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
