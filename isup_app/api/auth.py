@@ -14,6 +14,8 @@ import html
 import logging
 import re
 import secrets
+import threading
+import time
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -34,6 +36,50 @@ router = APIRouter()
 
 SCOPE_KEY = "isup.identity"
 HOME = "/dashboard"
+SIGN_IN_ATTEMPTS = 10
+SIGN_IN_WINDOW_SECONDS = 900
+
+
+class Throttle:
+    """Failed local sign-ins per email and address: after ``limit`` in a
+    window, refuse until the window ends. Counted in this process (several
+    workers each count their own)."""
+
+    def __init__(
+        self,
+        limit: int = SIGN_IN_ATTEMPTS,
+        window: float = SIGN_IN_WINDOW_SECONDS,
+        clock=time.monotonic,
+    ):
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, key: str) -> int:
+        with self._lock:
+            count, until = self._failures.get(key, (0, 0.0))
+            left = until - self.clock()
+            if left <= 0:
+                self._failures.pop(key, None)
+                return 0
+            return max(int(left), 1) if count >= self.limit else 0
+
+    def failed(self, key: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 100_000:  # bound memory under a flood
+                self._failures = {k: v for k, v in self._failures.items() if v[1] > now}
+            count, until = self._failures.get(key, (0, 0.0))
+            if until <= now:
+                count, until = 0, now + self.window
+            self._failures[key] = (count + 1, until)
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+throttle = Throttle()
 
 # --- the access rule --------------------------------------------------------
 
@@ -333,9 +379,21 @@ def _authkit_redirect(
     return response
 
 
+def _already_signed_in(request: Request, settings: Settings) -> bool:
+    if not request.cookies.get(auth.SESSION_COOKIE):
+        return False
+    with Session(get_engine()) as session:
+        identity = auth.identity_from_cookies(
+            request.cookies, session, settings, allow_refresh=False
+        )
+    return identity is not None
+
+
 @router.get("/sign-in", include_in_schema=False)
-def sign_in_page(next: str = HOME, error: str = "") -> Response:
+def sign_in_page(request: Request, next: str = HOME, error: str = "") -> Response:
     settings = get_settings()
+    if _already_signed_in(request, settings):
+        return RedirectResponse(_safe_next(next), status_code=302)
     if auth.workos_enabled(settings):
         return _authkit_redirect(settings, next, None)
     with Session(get_engine()) as session:
@@ -347,8 +405,10 @@ def sign_in_page(next: str = HOME, error: str = "") -> Response:
 
 
 @router.get("/sign-up", include_in_schema=False)
-def sign_up_page(next: str = HOME) -> Response:
+def sign_up_page(request: Request, next: str = HOME) -> Response:
     settings = get_settings()
+    if _already_signed_in(request, settings):
+        return RedirectResponse(_safe_next(next), status_code=302)
     if auth.workos_enabled(settings):
         return _authkit_redirect(settings, next, "sign-up")
     with Session(get_engine()) as session:
@@ -363,17 +423,30 @@ def sign_up_page(next: str = HOME) -> Response:
 
 @router.post("/sign-in", include_in_schema=False)
 def sign_in_local(
-    email: str = Form(""), password: str = Form(""), next: str = Form(HOME)
+    request: Request,
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form(HOME),
 ) -> Response:
     settings = get_settings()
     if auth.workos_enabled(settings):
         raise HTTPException(status_code=404)
+    client = request.client.host if request.client else ""
+    key = f"{email.strip().lower()}|{client}"
+    wait = throttle.wait_seconds(key)
+    if wait:
+        minutes = -(-wait // 60)
+        message = f"Too many wrong passwords; try again in {minutes} min."
+        form = _account_form("sign-in", next, message, email)
+        return _page("Sign in to IsUp", form, status=429)
     with Session(get_engine(), expire_on_commit=False) as session:
         user = accounts.verify_local_password(session, email, password)
     if user is None:
+        throttle.failed(key)
         logger.info("local sign-in refused")
         form = _account_form("sign-in", next, "Wrong email or password.", email)
         return _page("Sign in to IsUp", form, status=400)
+    throttle.succeeded(key)
     logger.info("local sign-in user=%s", user.id)
     return _signed_in(next, auth.seal_local_session(user.id, settings), None, settings)
 

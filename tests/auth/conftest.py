@@ -50,6 +50,14 @@ def app_settings(monkeypatch, database_url: str, engine: Engine) -> Iterator[Set
     _reset_caches()
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle(monkeypatch):
+    """Failed sign-ins counted by one test stay out of the next."""
+    from isup_app.api import auth as auth_routes
+
+    monkeypatch.setattr(auth_routes, "throttle", auth_routes.Throttle())
+
+
 @pytest.fixture
 def workos() -> Iterator[WorkOSStandIn]:
     with WorkOSStandIn() as server:

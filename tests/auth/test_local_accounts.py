@@ -213,3 +213,44 @@ def test_local_session_expires_after_its_lifetime(app_settings, session):
 
     assert fresh is not None and fresh.user_id == user.id
     assert stale is None
+
+
+def test_repeated_wrong_passwords_are_slowed_down(client):
+    from isup_app.api.auth import SIGN_IN_ATTEMPTS
+
+    sign_up(client, "first@example.test")
+    client.cookies.clear()
+    wrong = {"email": "first@example.test", "password": "wrong-password"}
+    for _ in range(SIGN_IN_ATTEMPTS):
+        assert client.post("/sign-in", data=wrong).status_code == 400
+
+    refused = client.post(
+        "/sign-in", data={"email": "first@example.test", "password": PASSWORD}
+    )
+
+    assert refused.status_code == 429
+    assert "Too many wrong passwords" in refused.text
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_throttle_forgets_after_its_window():
+    from isup_app.api.auth import Throttle
+
+    now = [1000.0]
+    throttle = Throttle(limit=2, window=60, clock=lambda: now[0])
+    throttle.failed("k")
+    throttle.failed("k")
+    blocked = throttle.wait_seconds("k")
+    now[0] += 61
+
+    assert blocked == 60
+    assert throttle.wait_seconds("k") == 0
+
+
+def test_signed_in_person_skips_the_sign_in_page(client):
+    sign_up(client, "first@example.test")
+
+    response = client.get("/sign-in?next=/monitors")
+
+    assert response.status_code == 302
+    assert response.headers["location"] == "/monitors"
