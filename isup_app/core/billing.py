@@ -302,7 +302,10 @@ def _price_of(subscription: dict) -> str | None:
 def _is_stale(session: Session, subscription_id: str, at: datetime, status: str):
     """Whether a newer state of this subscription was already recorded."""
     seen = session.exec(
-        select(StripeEvent).where(StripeEvent.subscription_id == subscription_id)
+        select(StripeEvent).where(
+            StripeEvent.subscription_id == subscription_id,
+            StripeEvent.created >= at,
+        )
     ).all()
     incoming = (at, STATUS_ORDER.get(status, 1))
     return any(
