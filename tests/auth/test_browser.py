@@ -152,6 +152,27 @@ def test_sign_out_ends_the_session_in_the_browser(chromium, isup_workos, workos_
     context.close()
 
 
+def test_public_page_loads_all_it_needs_without_a_session(chromium, isup_workos):
+    context = chromium.new_context()
+    page = context.new_page()
+    refused = []
+    page.on(
+        "response",
+        lambda r: (
+            refused.append(r.url)
+            if r.status in (401, 403) or "/sign-in" in r.headers.get("location", "")
+            else None
+        ),
+    )
+
+    page.goto(f"{isup_workos}/")
+    page.wait_for_load_state("networkidle")
+
+    assert refused == []
+    assert page.url.rstrip("/") == isup_workos
+    context.close()
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="the layout's Sign out link (isup_app/components/layout.py) navigates "
