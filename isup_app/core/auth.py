@@ -187,8 +187,8 @@ def _workos_user(
         # signature, an unknown key or a foreign cookie stop here.
         data = unseal_data(raw, password)
         claims = _verified_ignoring_expiry(sealed, data.get("access_token", ""))
-        if claims is None:
-            return None
+        if claims is None or float(claims["exp"]) > time.time():
+            return None  # not merely expired: something else is wrong with it
         if allow_refresh:
             refreshed = sealed.refresh()
             if not refreshed.authenticated:
