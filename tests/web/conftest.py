@@ -170,10 +170,11 @@ def page(browser):
 SECRET = "web-tests-" + "k" * 40
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_client(redis_server: EmbeddedRedis) -> Iterator:
     """The Reflex backend in this process (no frontend build), with its
-    lifespan (the live listener) running against the test Redis."""
+    lifespan (the live listener) running against the test Redis. Session-wide:
+    a Reflex app builds its ASGI app once per process."""
     from starlette.testclient import TestClient
 
     from isup_app.core.settings import get_settings
