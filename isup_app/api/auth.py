@@ -19,6 +19,7 @@ import time
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -657,21 +658,67 @@ def list_members(identity: auth.Identity = Depends(current_identity)) -> dict:
 
 
 @router.post("/api/members/invitations", status_code=201)
-def invite_member(
+async def invite_member(
     body: InvitationIn, identity: auth.Identity = Depends(current_identity)
 ) -> dict:
-    invitation = _members_call(
-        lambda session: accounts.invite(
-            session, identity.user_id, identity.organization_id, body.email, body.role
-        )
+    settings = get_settings()
+    invitation, org_name = await run_in_threadpool(
+        _members_call,
+        lambda session: (
+            accounts.invite(
+                session,
+                identity.user_id,
+                identity.organization_id,
+                body.email,
+                body.role,
+            ),
+            accounts.organization_name(session, identity.organization_id),
+        ),
     )
-    link = f"{get_settings().public_url.rstrip('/')}/invite/{invitation.token}"
+    link = f"{settings.public_url.rstrip('/')}/invite/{invitation.token}"
+    emailed = await _email_invitation(settings, invitation, link, org_name, identity)
     return {
         "id": invitation.id,
         "email": invitation.email,
         "role": RoleName(invitation.role).value,
         "link": link,
+        "emailed": emailed,
     }
+
+
+async def _email_invitation(settings, invitation, link, org_name, identity) -> bool:
+    """Send the link by the alert email route (Resend or SMTP) when one is
+    configured; the link is answered either way."""
+    if not (settings.resend_api_key or settings.smtp_host):
+        return False
+    import httpx
+
+    from checker.channels import mail
+    from checker.channels.base import Context, Message
+
+    inviter = identity.name or identity.email
+    message = Message(
+        event="invitation",
+        subject=f"{inviter} invited you to {org_name} on IsUp",
+        text=(
+            f"{inviter} invited you to join {org_name} on IsUp as "
+            f"{RoleName(invitation.role).value}.\n\nAccept: {link}\n\n"
+            f"The link works for {accounts.INVITATION_DAYS} days, for "
+            f"{invitation.email} only."
+        ),
+        key=f"invitation:{invitation.token[:16]}",
+    )
+    async with httpx.AsyncClient() as http:
+        result = await mail.send(
+            {"email": invitation.email}, message, Context(settings=settings, http=http)
+        )
+    if not result.ok:
+        logger.warning(
+            "invitation email not sent invitation=%s reason=%s",
+            invitation.id,
+            result.reason,
+        )
+    return result.ok
 
 
 @router.delete("/api/members/invitations/{invitation_id}", status_code=204)

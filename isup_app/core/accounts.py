@@ -243,6 +243,11 @@ def invite(
     return invitation
 
 
+def organization_name(session: Session, org_id: str) -> str:
+    org = session.get(Organization, org_id)
+    return org.name if org else org_id
+
+
 def pending_invitations(session: Session, org_id: str) -> list[Invitation]:
     return list(
         session.exec(

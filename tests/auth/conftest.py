@@ -25,6 +25,8 @@ AUTH_SETTINGS = (
     "DEFAULT_ORG_ID",
     "ALLOW_SIGNUP",
     "DATABASE_URL",
+    "SMTP_HOST",
+    "RESEND_API_KEY",
 )
 
 

@@ -300,3 +300,39 @@ def test_admin_changes_a_role_through_the_api(world, client, session, app_settin
 
     assert response.status_code == 200
     assert role_of(session, member.id, "org_test") == RoleName.VIEWER
+
+
+def test_invitation_is_emailed_when_mail_is_configured(
+    world, client, app_settings, monkeypatch
+):
+    from isup_app.core.settings import get_settings
+    from tests.standins.smtp import SMTPSink
+
+    with SMTPSink() as sink:
+        monkeypatch.setenv("ISUP_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("ISUP_SMTP_PORT", str(sink.port))
+        monkeypatch.setenv("ISUP_SMTP_SECURITY", "none")
+        get_settings.cache_clear()
+        sign_in_as(client, world.people[("a", RoleName.ADMIN)], app_settings)
+
+        answer = client.post(
+            "/api/members/invitations", json={"email": "new@example.test"}
+        ).json()
+
+    assert answer["emailed"] is True
+    (mail,) = sink.messages
+    assert mail["To"] == "new@example.test"
+    assert answer["link"] in mail.get_content()
+
+
+def test_invitation_without_mail_settings_answers_the_link_only(
+    world, client, app_settings
+):
+    sign_in_as(client, world.people[("a", RoleName.OWNER)], app_settings)
+
+    answer = client.post(
+        "/api/members/invitations", json={"email": "new@example.test"}
+    ).json()
+
+    assert answer["emailed"] is False
+    assert "/invite/" in answer["link"]
