@@ -62,10 +62,10 @@ AVAILABLE = ("up", "degraded")
 GAP_INTERVALS = 2
 BUCKET_GAMMA = 1.04
 PERCENTILES = (0.50, 0.95, 0.99)
+PERCENT_RANKS = (50, 95, 99)
 # A day is a major outage when more than this share of its known checks were
 # down; any down check at all makes it at least a partial outage.
 MAJOR_OUTAGE_SHARE = 0.05
-UPSERT_CHUNK = 500
 
 HOURLY = CheckResultHourly.__table__
 DAILY = CheckResultDaily.__table__
@@ -247,39 +247,39 @@ def _greatest(conn: sa.Connection, a, b):
 
 
 def _upsert_sums(conn, table: sa.Table, key: tuple[str, ...], sums: dict) -> None:
+    # One statement, executed for many parameter sets: compiled once and
+    # cached, where a multi-row VALUES would be compiled anew for every batch.
     values = [dict(zip(key, k, strict=True), **s.row()) for k, s in sums.items()]
-    for start in range(0, len(values), UPSERT_CHUNK):
-        stmt = _insert(conn, table).values(values[start : start + UPSERT_CHUNK])
-        new = stmt.excluded
-        c = table.c
-        counts = {
-            name: c[name] + new[name]
-            for name in (
-                "check_count",
-                "up_count",
-                "degraded_count",
-                "unknown_count",
-                "maintenance_count",
-            )
-        }
-        average = (
-            c.avg_response_time * c.check_count
-            + new.avg_response_time * new.check_count
-        ) / (c.check_count + new.check_count)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(key),
-            set_={
-                **counts,
-                "avg_response_time": average,
-                "max_response_time": _greatest(
-                    conn, c.max_response_time, new.max_response_time
-                ),
-                "min_response_time": _least(
-                    conn, c.min_response_time, new.min_response_time
-                ),
-            },
+    stmt = _insert(conn, table)
+    new = stmt.excluded
+    c = table.c
+    counts = {
+        name: c[name] + new[name]
+        for name in (
+            "check_count",
+            "up_count",
+            "degraded_count",
+            "unknown_count",
+            "maintenance_count",
         )
-        conn.execute(stmt)
+    }
+    average = (
+        c.avg_response_time * c.check_count + new.avg_response_time * new.check_count
+    ) / (c.check_count + new.check_count)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={
+            **counts,
+            "avg_response_time": average,
+            "max_response_time": _greatest(
+                conn, c.max_response_time, new.max_response_time
+            ),
+            "min_response_time": _least(
+                conn, c.min_response_time, new.min_response_time
+            ),
+        },
+    )
+    conn.execute(stmt, values)
 
 
 def _upsert_buckets(conn, buckets: dict[tuple, int]) -> None:
@@ -287,41 +287,54 @@ def _upsert_buckets(conn, buckets: dict[tuple, int]) -> None:
     values = [
         dict(zip(names, k, strict=True), count=n) for k, n in sorted(buckets.items())
     ]
-    for start in range(0, len(values), UPSERT_CHUNK):
-        stmt = _insert(conn, BUCKETS).values(values[start : start + UPSERT_CHUNK])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(names),
-            set_={"count": BUCKETS.c.count + stmt.excluded.count},
-        )
-        conn.execute(stmt)
+    stmt = _insert(conn, BUCKETS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(names),
+        set_={"count": BUCKETS.c.count + stmt.excluded.count},
+    )
+    conn.execute(stmt, values)
 
 
 def _refresh_percentiles(conn, keys: list[tuple]) -> None:
-    """Re-read the histograms of the touched (monitor, day, region) keys and
-    store their percentiles."""
+    """Store the percentiles of the touched (monitor, day, region) keys.
+
+    The database walks each histogram (a running sum per key, in bucket
+    order) and answers only the bucket of each percentile, so a batch reads
+    three numbers per key rather than its whole histogram. Integer
+    arithmetic (cum * 100 >= p * total) keeps the nearest rank exact on
+    both databases."""
     wanted = set(keys)
-    monitor_ids = sorted({k[0] for k in keys})
-    days = sorted({k[1] for k in keys})
-    hist: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    query = (
+    b = BUCKETS.c
+    key = (b.monitor_id, b.day, b.region)
+    walk = (
         sa.select(
-            BUCKETS.c.monitor_id,
-            BUCKETS.c.day,
-            BUCKETS.c.region,
-            BUCKETS.c.bucket,
-            BUCKETS.c.count,
+            *key,
+            b.bucket,
+            sa.func.sum(b.count)
+            .over(partition_by=key, order_by=b.bucket, rows=(None, 0))
+            .label("cum"),
+            sa.func.sum(b.count).over(partition_by=key).label("total"),
         )
-        .where(BUCKETS.c.monitor_id.in_(monitor_ids), BUCKETS.c.day.in_(days))
-        .order_by(BUCKETS.c.bucket)
+        .where(
+            b.monitor_id.in_(sorted({k[0] for k in keys})),
+            b.day.in_(sorted({k[1] for k in keys})),
+        )
+        .subquery()
     )
-    for monitor_id, day, region, bucket, count in conn.execute(query):
-        key = (monitor_id, day, region)
-        if key in wanted:
-            hist[key].append((bucket, count))
+    w = walk.c
+    picks = [
+        sa.func.min(sa.case((w.cum * 100 >= percent * w.total, w.bucket)))
+        for percent in PERCENT_RANKS
+    ]
+    query = sa.select(w.monitor_id, w.day, w.region, *picks).group_by(
+        w.monitor_id, w.day, w.region
+    )
 
     updates = []
-    for (monitor_id, day, region), counts in hist.items():
-        p50, p95, p99 = histogram_percentiles(counts, PERCENTILES)
+    for monitor_id, day, region, *found in conn.execute(query):
+        if (monitor_id, day, region) not in wanted:
+            continue
+        p50, p95, p99 = (round(bucket_value(x), 3) for x in found)
         updates.append(
             {
                 "k_monitor": monitor_id,
@@ -360,7 +373,8 @@ def histogram_percentiles(
         if total == 0:
             out.append(None)
             continue
-        rank = max(1, math.ceil(q * total))
+        # ceil(q * n) without float error for percentiles such as 0.95.
+        rank = max(1, -(-round(q * 10_000) * total // 10_000))
         seen = 0
         for bucket, n in counts:
             seen += n
