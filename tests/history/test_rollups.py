@@ -13,18 +13,18 @@ from isup_app.core.models import CheckResult, CheckResultDaily, CheckResultHourl
 from tests.factories import make_monitor
 from tests.history.conftest import every, write_results
 
-START = datetime(2026, 5, 3, 21, 0, tzinfo=UTC)
+START = datetime(2026, 5, 3, 22, 30, tzinfo=UTC)
 
 
 def _history(session, seed: int = 7):
-    """Two monitors, two regions, six hours over midnight of mixed verdicts and
+    """Two monitors, two regions, three hours over midnight of mixed verdicts and
     response times, written in uneven batches so that rows are merged."""
     rng = random.Random(seed)
     monitors = [make_monitor(session, name=f"m{i}", created_at=START) for i in (1, 2)]
     for monitor in monitors:
         for region in ("eu", "us"):
             checks = []
-            for at in every(START, START + timedelta(hours=6), 45):
+            for at in every(START, START + timedelta(hours=3), 45):
                 status = rng.choices(
                     ["up", "degraded", "down", "unknown"], [80, 8, 10, 2]
                 )[0]
@@ -163,7 +163,7 @@ def test_results_in_a_maintenance_window_are_counted_apart(session):
     checks = [(at, "down", 5) for at in every(START, START + timedelta(minutes=20), 60)]
     write_results(session, monitor, checks)
 
-    row = session.get(CheckResultHourly, (monitor.id, START, "local"))
+    row = session.get(CheckResultHourly, (monitor.id, START.replace(minute=0), "local"))
 
     assert (row.check_count, row.maintenance_count, row.up_count) == (20, 10, 0)
     assert history.rollup_uptime(
