@@ -130,6 +130,42 @@ def is_public(path: str) -> bool:
     return bool(STATIC_FILE.search(path))
 
 
+# What a status page on its own verified domain serves (see
+# isup_app.api.status_pages); public on that host only.
+CUSTOM_DOMAIN_PUBLIC_EXACT = frozenset({"/unlock", "/api/v2/summary.json"})
+CUSTOM_DOMAIN_PUBLIC_PREFIXES = ("/feed.", "/badge/")
+DOMAINS_REFRESH_SECONDS = 30.0
+_domains: tuple[float, frozenset[str]] = (0.0, frozenset())
+_domains_lock = threading.Lock()
+
+
+def _is_status_page_domain_path(scope: Scope) -> bool:
+    path = scope["path"]
+    if path not in CUSTOM_DOMAIN_PUBLIC_EXACT and not path.startswith(
+        CUSTOM_DOMAIN_PUBLIC_PREFIXES
+    ):
+        return False
+    from isup_app.core.status_pages import normalise_host
+
+    host = next((v for k, v in scope.get("headers", []) if k == b"host"), b"")
+    return normalise_host(host.decode("latin-1")) in _verified_domains()
+
+
+def _verified_domains() -> frozenset[str]:
+    global _domains
+    with _domains_lock:
+        read_at, domains = _domains
+        if time.monotonic() - read_at < DOMAINS_REFRESH_SECONDS:
+            return domains
+    from isup_app.core.status_pages import verified_domains
+
+    with Session(get_engine()) as session:
+        domains = frozenset(verified_domains(session))
+    with _domains_lock:
+        _domains = (time.monotonic(), domains)
+    return domains
+
+
 def _wants_redirect(scope: Scope) -> bool:
     path = scope["path"]
     return (
@@ -153,9 +189,13 @@ class AccessRule:
         if scope["type"] not in ("http", "websocket") or is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
+        # Database reads and a possible WorkOS refresh: off the event loop.
+        if await run_in_threadpool(_is_status_page_domain_path, scope):
+            await self.app(scope, receive, send)
+            return
 
         settings = get_settings()
-        identity = _identity_for_scope(scope, settings)
+        identity = await run_in_threadpool(_identity_for_scope, scope, settings)
         if identity is None:
             await _deny(scope, receive, send)
             return

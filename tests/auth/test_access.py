@@ -1,6 +1,8 @@
 """The access rule: the reference's public paths stay public, everything
 else needs a session; pages redirect, API routes answer 401."""
 
+import re
+
 import pytest
 
 from isup_app.api.auth import is_public
@@ -132,3 +134,100 @@ def test_sign_out_clears_the_local_session(client, session, app_settings):
     assert response.status_code == 303
     assert name not in client.cookies
     assert client.get("/api/auth/me").status_code == 401
+
+
+def _api_routes(routes, prefix=""):
+    """Every APIRoute, through FastAPI's included routers."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route.methods
+        elif hasattr(route, "original_router"):
+            inner = prefix + route.include_context.prefix
+            yield from _api_routes(route.original_router.routes, inner)
+
+
+def _private_routes():
+    from isup_app.api import build_api
+
+    for template, methods in _api_routes(build_api().routes):
+        path = re.sub(r"\{[^}]+\}", "x1", template)
+        if is_public(path):
+            continue
+        for method in sorted(methods - {"HEAD", "OPTIONS"}):
+            yield pytest.param(method, path, id=f"{method} {template}")
+
+
+@pytest.mark.parametrize(("method", "path"), list(_private_routes()))
+def test_every_private_route_turns_away_the_signed_out(client, method, path):
+    response = client.request(method, path)
+
+    if method == "GET" and not path.startswith("/api/"):
+        assert response.status_code == 302
+        assert response.headers["location"].startswith("/sign-in?next=")
+    else:
+        assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("viewer", False), ("member", False), ("admin", False), ("owner", True)],
+)
+def test_billing_routes_are_the_owners(client, session, app_settings, role, allowed):
+    from isup_app.core.models import RoleName
+
+    name, value = signed_in_cookie(session, app_settings, role=RoleName(role))
+    client.cookies.set(name, value, domain="testserver.local")
+
+    response = client.get("/billing/portal")
+
+    # Without Stripe settings the owner passes the role check and meets 404.
+    assert response.status_code == (404 if allowed else 403)
+
+
+@pytest.fixture
+def verified_domain(session, monkeypatch):
+    from isup_app.api import auth as auth_routes
+    from isup_app.core.models import StatusPage
+
+    monkeypatch.setattr(auth_routes, "_domains", (0.0, frozenset()))
+    page = StatusPage(
+        organization_id="org_test",
+        slug="acme",
+        name="Acme status",
+        custom_domain="status.acme.test",
+        custom_domain_verified=True,
+    )
+    session.add(page)
+    session.commit()
+    return "status.acme.test"
+
+
+@pytest.mark.parametrize("path", ["/api/v2/summary.json", "/feed.rss", "/feed.atom"])
+def test_status_page_on_its_own_domain_needs_no_session(client, verified_domain, path):
+    response = client.get(path, headers={"host": verified_domain})
+
+    assert response.status_code == 200
+
+
+def test_status_page_unlock_on_its_own_domain_reaches_the_page(client, verified_domain):
+    response = client.post(
+        "/unlock", data={"password": "x"}, headers={"host": verified_domain}
+    )
+
+    assert response.status_code not in (401, 302)
+
+
+def test_status_page_paths_on_another_host_need_a_session(client, verified_domain):
+    response = client.get("/api/v2/summary.json", headers={"host": "evil.test"})
+
+    assert response.status_code == 401
+
+
+def test_dashboard_on_a_status_page_domain_still_needs_a_session(
+    client, verified_domain
+):
+    response = client.get("/dashboard", headers={"host": verified_domain})
+
+    assert response.status_code == 302
