@@ -336,3 +336,23 @@ def test_invitation_without_mail_settings_answers_the_link_only(
 
     assert answer["emailed"] is False
     assert "/invite/" in answer["link"]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_sla_report_of_another_organizations_monitor_answers_404(
+    world, client, app_settings, role
+):
+    sign_in_as(client, world.people[("a", role)], app_settings)
+    month = datetime.now(UTC).strftime("%Y-%m")
+
+    own = client.get(
+        "/api/reports/sla.csv",
+        params={"monitor_id": world.a.monitor.id, "month": month},
+    )
+    other = client.get(
+        "/api/reports/sla.csv",
+        params={"monitor_id": world.b.monitor.id, "month": month},
+    )
+
+    assert own.status_code == 200
+    assert other.status_code == 404
