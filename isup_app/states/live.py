@@ -83,18 +83,24 @@ async def push_change(app: rx.App, organization_id: str, monitor_id: int | None)
     else:
         row = await asyncio.to_thread(monitor_row_by_id, organization_id, monitor_id)
 
+    # Reflex keeps no public "is this tab still open"; its token manager
+    # knows, for local and Redis-backed sockets alike.
     token_manager = app.event_namespace._token_manager
     for token in tokens:
         if not await token_manager.is_token_connected(token):
             forget(organization_id, token)
             continue
         state_token = rx.BaseStateToken(ident=token, cls=MonitorListState)
-        async with app.modify_state(state_token) as root:
-            view = await root.get_state(MonitorListState)
-            if monitor_id is None:
-                view._replace_all(rows)
-            else:
-                view._put(monitor_id, row)
+        try:
+            async with app.modify_state(state_token) as root:
+                view = await root.get_state(MonitorListState)
+                if monitor_id is None:
+                    view._replace_all(rows)
+                else:
+                    view._put(monitor_id, row)
+        except Exception:
+            # One tab's trouble must not hold back the others.
+            logger.exception("live push to a tab failed org=%s", organization_id)
 
 
 async def _listen_once(app: rx.App, client: aioredis.Redis, resubscribed: bool):
