@@ -133,7 +133,7 @@ def _normal(record_type: str, value: str) -> str:
     if record_type == "TXT":
         return value
     if record_type == "CAA":
-        return value
+        return value.replace('"', "")
     return value.rstrip(".").lower()
 
 
@@ -143,8 +143,8 @@ def _matches(record_type: str, value: str, expected: str) -> bool:
     value, expected = _normal(record_type, value), _normal(record_type, expected)
     if value == expected:
         return True
-    # A bare name matches the name part of an MX, SRV or SOA record.
-    if " " not in expected and record_type in ("MX", "SRV"):
+    # A bare name matches the name part of an MX, SRV, CAA or SOA record.
+    if " " not in expected and record_type in ("MX", "SRV", "CAA"):
         return value.split()[-1] == expected
     if " " not in expected and record_type == "SOA":
         return value.split()[0] == expected

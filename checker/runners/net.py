@@ -121,10 +121,12 @@ class CertSummary:
 
 
 def days_left(not_after: datetime, now: datetime) -> int:
-    """Whole days until expiry, counting a part day as a day; negative once
-    expired (an expired-yesterday certificate has -1 days left)."""
+    """Whole days until expiry, counting a part day as a day; once expired,
+    minus the whole days since (expired 3 days and 2 hours ago: -3)."""
     seconds = (not_after - now).total_seconds()
-    return math.ceil(seconds / 86_400) if seconds > 0 else math.floor(seconds / 86_400)
+    if seconds > 0:
+        return math.ceil(seconds / 86_400)
+    return -math.floor(-seconds / 86_400)
 
 
 def summarize_certificate(der: bytes, now: datetime) -> CertSummary:

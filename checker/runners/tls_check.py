@@ -106,6 +106,8 @@ async def _handshake(address, port, host, context, watch: Stopwatch | None):
         return leaf, _served_chain(ssl_object)
     finally:
         transport.close()
+        # Let the loop run the close callbacks before the caller moves on.
+        await asyncio.sleep(0)
 
 
 def _served_chain(ssl_object) -> list[bytes] | None:

@@ -418,6 +418,7 @@ def _validate_http(raw, clean, errors, field) -> None:
     field("follow_redirects", _bool)
     field("max_redirects", _int, low=0, high=MAX_REDIRECTS)
     field("verify_tls", _bool)
+    field("ca_bundle", _ca_bundle)
     field("body_max_bytes", _int, low=1, high=MAX_BODY_BYTES)
 
 
