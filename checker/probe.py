@@ -14,8 +14,9 @@ Each outcome goes onto ``bus.RESULTS_STREAM`` as a ``ResultMessage`` with a new
 was missed. State written by the evaluator does not touch ``updated_at``, so it
 never reschedules a monitor or restarts its count of retries.
 
-Time comes from an injected clock; ``clock_zone(clock)`` makes APScheduler
-follow the same clock, so a test can drive the whole schedule on a fake one.
+Time comes from an injected clock; with any clock but the real one the probe
+uses a ``ClockedScheduler`` that follows it, so a test can drive the whole
+schedule on a fast-forwarded event loop.
 """
 
 import asyncio
@@ -26,11 +27,12 @@ import math
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 
 import redis
 import redis.asyncio as aioredis
 from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers import base as _apscheduler_base
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
@@ -55,28 +57,42 @@ MIN_INTERVAL_SECONDS = 1
 STOP_GRACE_SECONDS = 5.0
 
 
-class _ClockZone(tzinfo):
-    """UTC whose "now" is the injected clock's: ``datetime.now(zone)`` asks
-    ``zone.fromutc``, which is how APScheduler reads the time."""
+class ClockedScheduler(AsyncIOScheduler):
+    """An AsyncIOScheduler that reads the time from an injected clock.
 
-    def __init__(self, clock: Clock):
+    APScheduler 3 asks ``datetime.now`` directly when it adds a job and when it
+    looks for due jobs; both steps run synchronously on the event loop, so
+    pointing its module's ``datetime`` at the clock for their duration is seen
+    by nothing else. Use with an event loop whose time moves with the clock
+    (a test's fast-forwarded loop).
+    """
+
+    def __init__(self, clock: Clock, **options):
+        super().__init__(timezone=UTC, **options)
         self._clock = clock
 
-    def utcoffset(self, dt):
-        return timedelta(0)
+    def _process_jobs(self):
+        with _scheduler_time(self._clock):
+            return super()._process_jobs()
 
-    def dst(self, dt):
-        return timedelta(0)
-
-    def tzname(self, dt):
-        return "UTC"
-
-    def fromutc(self, dt):
-        return self._clock().astimezone(UTC).replace(tzinfo=self)
+    def _real_add_job(self, *args, **kwargs):
+        with _scheduler_time(self._clock):
+            return super()._real_add_job(*args, **kwargs)
 
 
-def clock_zone(clock: Clock) -> tzinfo:
-    return UTC if clock is utcnow else _ClockZone(clock)
+@contextlib.contextmanager
+def _scheduler_time(clock: Clock):
+    class ClockDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock().astimezone(tz or UTC)
+
+    original = _apscheduler_base.datetime
+    _apscheduler_base.datetime = ClockDatetime
+    try:
+        yield
+    finally:
+        _apscheduler_base.datetime = original
 
 
 def first_run(monitor_id: int, interval: float, now: datetime) -> datetime:
@@ -111,14 +127,20 @@ class Probe:
         self.region = region
         self.refresh_seconds = refresh_seconds
         self.clock = clock
-        self.zone = clock_zone(clock)
-        self.scheduler = scheduler or AsyncIOScheduler(timezone=self.zone)
+        if scheduler is None:
+            scheduler = (
+                AsyncIOScheduler(timezone=UTC)
+                if clock is utcnow
+                else ClockedScheduler(clock)
+            )
+        self.scheduler = scheduler
         self._run_check = run_check
         self._concurrency = concurrency
         self.monitors: dict[int, Monitor] = {}
         self._versions: dict[int, datetime | None] = {}
         self._failures: dict[int, int] = {}
         self._checks: set[asyncio.Task] = set()
+        self._running: dict[int, int] = {}
         self._tasks: list[asyncio.Task] = []
         self.redis: aioredis.Redis | None = None
         self.checks_started = 0
@@ -211,7 +233,7 @@ class Probe:
         start = first_run(monitor.id, interval, self.clock())
         self.scheduler.add_job(
             self._scheduled_check,
-            IntervalTrigger(seconds=interval, start_date=start, timezone=self.zone),
+            IntervalTrigger(seconds=interval, start_date=start, timezone=UTC),
             args=[monitor.id],
             id=_job_id(monitor.id),
             replace_existing=True,
@@ -285,7 +307,7 @@ class Probe:
         monitor = self.reload(monitor_id)
         logger.debug("monitor event id=%s action=%s", monitor_id, action)
         if monitor is not None and (action == "check_now" or not known):
-            self.check_soon(monitor_id)
+            self.check_soon(monitor_id, force=True)
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -297,28 +319,37 @@ class Probe:
 
     # --- checks -------------------------------------------------------------
 
-    def check_soon(self, monitor_id: int) -> None:
-        """Run one check now, besides the schedule ("check now", a new monitor)."""
+    def check_soon(self, monitor_id: int, *, force: bool = False) -> None:
+        """Start one check in a task of its own. A scheduled start is skipped
+        while the monitor's previous check is still running; ``force`` ("check
+        now", a new monitor) runs it regardless."""
+        if monitor_id in self._running and not force:
+            logger.debug("check skipped, previous still running id=%s", monitor_id)
+            return
         task = asyncio.create_task(self._check(monitor_id))
         self._checks.add(task)
         task.add_done_callback(self._checks.discard)
 
     async def _scheduled_check(self, monitor_id: int) -> None:
-        task = asyncio.current_task()
-        self._checks.add(task)
-        try:
-            await self._check(monitor_id)
-        finally:
-            self._checks.discard(task)
+        # A coroutine, so APScheduler runs it on the loop (a plain function
+        # would go to a thread); it returns at once: the check is a task of its
+        # own, so the scheduler never waits on a target or on Redis.
+        self.check_soon(monitor_id)
 
     async def _check(self, monitor_id: int) -> None:
         monitor = self.monitors.get(monitor_id)
         if monitor is None:
             return
-        async with self._semaphore:
-            started = self.clock()
-            self.checks_started += 1
-            outcome = await self._outcome(monitor, started)
+        self._running[monitor_id] = self._running.get(monitor_id, 0) + 1
+        try:
+            async with self._semaphore:
+                started = self.clock()
+                self.checks_started += 1
+                outcome = await self._outcome(monitor, started)
+        finally:
+            self._running[monitor_id] -= 1
+            if not self._running[monitor_id]:
+                del self._running[monitor_id]
 
         message = ResultMessage(
             check_id=uuid.uuid4().hex,
