@@ -33,13 +33,27 @@ class DNSResponder:
                 wire = responder.answer(self.request.recv(length))
                 self.request.sendall(len(wire).to_bytes(2, "big") + wire)
 
-        self.udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), UDP)
+        self.udp, self.tcp = self._bind_pair(UDP, TCP)
         self.port = self.udp.server_address[1]
-        self.tcp = socketserver.ThreadingTCPServer(("127.0.0.1", self.port), TCP)
         self.threads = [
             threading.Thread(target=s.serve_forever, daemon=True)
             for s in (self.udp, self.tcp)
         ]
+
+    @staticmethod
+    def _bind_pair(udp_handler, tcp_handler):
+        # The free UDP port may be taken for TCP (an outgoing connection's
+        # local port): try again with another.
+        for _ in range(50):
+            udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), udp_handler)
+            port = udp.server_address[1]
+            try:
+                tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), tcp_handler)
+            except OSError:
+                udp.server_close()
+                continue
+            return udp, tcp
+        raise RuntimeError("no port free for both UDP and TCP")
 
     def answer(self, wire: bytes) -> bytes:
         query = dns.message.from_wire(wire)
