@@ -110,10 +110,10 @@ def _launcher_env(tmp: Path, redis_url: str, port: int) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def isup(tmp_path_factory, redis_server: EmbeddedRedis) -> Iterator[RunningIsUp]:
     """The whole IsUp (migrations, checker, web app) as ``scripts/start`` runs
-    it, built once per test session."""
+    it, built once for the module that uses it."""
     tmp = tmp_path_factory.mktemp("isup")
     port = free_port()
     log = tmp / "launcher.log"
@@ -143,8 +143,10 @@ def isup(tmp_path_factory, redis_server: EmbeddedRedis) -> Iterator[RunningIsUp]
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module-wide, not session-wide: Playwright's sync API allows one running
+    # instance per thread, and other areas' browser tests start their own.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
