@@ -457,16 +457,16 @@ def _ssl_target(value) -> str:
 def _validate_ssl(raw, clean, errors, field) -> None:
     text = _text(raw.get("url"))
     port = raw.get("port")
-    if "://" in text:
+    if port in (None, "") and "://" in text:
         try:
-            parsed_port = urlsplit(text).port
+            port = urlsplit(text).port
         except ValueError:
-            parsed_port = None
-        port = port or parsed_port
+            port = None
     field("url", _ssl_target)
-    raw = {**raw, "port": port or DEFAULT_SSL_PORT}
     try:
-        clean["port"] = _int(raw["port"], low=1, high=65535)
+        clean["port"] = _int(
+            DEFAULT_SSL_PORT if port in (None, "") else port, low=1, high=65535
+        )
     except _Invalid as exc:
         errors["port"] = str(exc)
     try:
