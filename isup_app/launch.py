@@ -82,6 +82,11 @@ class Launcher:
         env["ISUP_REDIS_URL"] = redis_url
         env["ISUP_SECRET_KEY"] = secret_key(self.settings, self.data_dir)
         env["ISUP_DATA_DIR"] = str(self.data_dir)
+        # Links and sign-in redirects follow the port served, unless set.
+        configured = "public_url" in self.settings.model_fields_set
+        env["ISUP_PUBLIC_URL"] = (
+            self.settings.public_url if configured else self.address
+        )
         env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
         env.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
         return env

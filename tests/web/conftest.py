@@ -100,6 +100,7 @@ def _launcher_env(tmp: Path, redis_url: str, port: int) -> dict[str, str]:
             "ISUP_REDIS_URL": redis_url,
             "ISUP_HOST": "127.0.0.1",
             "ISUP_PORT": str(port),
+            "ISUP_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "ISUP_DEFAULT_ORG_ID": "org_default",
             "ISUP_MONITOR_REFRESH_SECONDS": "0.5",
             "REFLEX_WEB_WORKDIR": TEST_WEB_DIR,

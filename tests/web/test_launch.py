@@ -120,3 +120,13 @@ def test_a_child_that_exits_stops_the_launcher(tmp_path):
     with pytest.raises(RuntimeError, match="checker exited with code 3"):
         launcher.check_children()
     launcher.stop()
+
+
+def test_the_public_address_follows_the_port_unless_configured(tmp_path):
+    derived = Launcher(settings_for(tmp_path, port=4123)).child_env("redis://x")
+    configured = Launcher(
+        settings_for(tmp_path, port=4123, public_url="https://up.example.test")
+    ).child_env("redis://x")
+
+    assert derived["ISUP_PUBLIC_URL"] == "http://localhost:4123"
+    assert configured["ISUP_PUBLIC_URL"] == "https://up.example.test"
