@@ -53,6 +53,17 @@ def app_settings(monkeypatch, database_url: str, engine: Engine) -> Iterator[Set
 
 
 @pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Hashes made during tests use a low scrypt cost (each hash carries its
+    parameters, so checking is unchanged); the shipped cost is tested apart."""
+    from isup_app.core import accounts
+
+    shipped = accounts.SCRYPT_N
+    monkeypatch.setattr(accounts, "SCRYPT_N", 2**10)
+    return shipped
+
+
+@pytest.fixture(autouse=True)
 def fresh_throttle(monkeypatch):
     """Failed sign-ins counted by one test stay out of the next."""
     from isup_app.api import auth as auth_routes

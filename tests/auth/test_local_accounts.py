@@ -179,6 +179,17 @@ def test_closed_sign_up_admits_only_the_invited(client, session, monkeypatch):
     assert admitted.status_code == 303
 
 
+def test_shipped_scrypt_cost_is_at_least_n_2_15(monkeypatch, cheap_password_hashes):
+    shipped = cheap_password_hashes  # the cost before the tests lowered it
+    monkeypatch.setattr(accounts, "SCRYPT_N", shipped)
+
+    stored = accounts.hash_password(PASSWORD)
+
+    assert shipped >= 2**15 and accounts.SCRYPT_R >= 8
+    assert stored.split("$")[1] == str(shipped)
+    assert accounts.check_password(PASSWORD, stored)
+
+
 def test_password_hash_is_scrypt_with_its_parameters():
     stored = accounts.hash_password(PASSWORD)
 
