@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import redis
@@ -45,6 +45,7 @@ from checker.state import (
     decide,
     effective_verdict,
     notification_due,
+    region_quorum,
 )
 from isup_app.core import bus
 from isup_app.core.maintenance import in_maintenance
@@ -125,6 +126,7 @@ class Evaluator:
         result_hooks: list[Callable] | None = None,
         transition_hooks: list[Callable] | None = None,
         after_commit_hooks: list[Callable] | None = None,
+        regions: list[str] | None = None,
     ):
         self.redis = bus.connect(redis_url)
         self.engine = engine
@@ -133,6 +135,8 @@ class Evaluator:
         self.claim_idle_ms = claim_idle_ms
         self.block_ms = min(block_ms, bus.BLOCK_MS)
         self.clock = clock
+        # Regions a monitor with an empty list is checked from.
+        self.regions = list(regions or [])
         self.result_hooks = _hooks_or(result_hooks, hook_lists.RESULT_HOOKS)
         self.transition_hooks = _hooks_or(transition_hooks, hook_lists.TRANSITION_HOOKS)
         self.after_commit_hooks = _hooks_or(
@@ -298,7 +302,7 @@ class Evaluator:
         open_incidents: dict[int, Incident],
     ) -> Transition:
         at = message.started_at
-        outcome = message.outcome
+        outcome = self._across_regions(session, monitor, message)
         decision = decide(StateInput.of(monitor), outcome, at)
 
         monitor.current_state = decision.state
@@ -335,6 +339,28 @@ class Evaluator:
         self._incident_and_notice(session, monitor, transition, open_incidents)
         session.add(monitor)
         return transition
+
+    def _across_regions(
+        self, session: Session, monitor: Monitor, message: ResultMessage
+    ) -> CheckOutcome:
+        """The outcome that stands for the monitor once the other regions'
+        latest results (within two intervals) are counted."""
+        regions = monitor.regions or self.regions
+        if len(regions) <= 1:
+            return message.outcome
+        latest = _latest_by_region(session, monitor, message.started_at)
+        latest[message.region] = effective_verdict(
+            message.outcome, monitor.response_time_threshold
+        )
+        verdict, down = region_quorum(latest)
+        if verdict is None or verdict == message.outcome.verdict:
+            return message.outcome
+        counted = sum(1 for v in latest.values() if v != Verdict.UNKNOWN)
+        where = f"down in {', '.join(down)} ({len(down)} of {counted} regions)"
+        reason = where
+        if message.region in down and message.outcome.reason:
+            reason = f"{where}: {message.outcome.reason}"
+        return replace(message.outcome, verdict=verdict, reason=reason)
 
     def _incident_and_notice(
         self,
@@ -511,19 +537,29 @@ def _open_incident(
     return incident
 
 
+def _latest_by_region(
+    session: Session, monitor: Monitor, at: datetime
+) -> dict[str, Verdict]:
+    since = at - timedelta(seconds=2 * max(monitor.interval_seconds, 1))
+    rows = session.exec(
+        select(CheckResult.region, CheckResult.status)
+        .where(
+            CheckResult.monitor_id == monitor.id,
+            CheckResult.timestamp >= since,
+            CheckResult.timestamp <= at,
+        )
+        .order_by(CheckResult.timestamp)
+    )
+    return {region: Verdict(status) for region, status in rows}
+
+
 def _affected_regions(
     session: Session, monitor: Monitor, transition: Transition
 ) -> list[str]:
-    """The regions whose latest result, within two intervals, failed."""
-    since = transition.at - timedelta(seconds=2 * max(monitor.interval_seconds, 1))
-    rows = session.exec(
-        select(CheckResult.region, CheckResult.status)
-        .where(CheckResult.monitor_id == monitor.id, CheckResult.timestamp >= since)
-        .order_by(CheckResult.timestamp)
-    )
-    latest = {region: status for region, status in rows}
-    latest[transition.region] = Verdict.DOWN.value
-    return sorted(r for r, status in latest.items() if status == Verdict.DOWN.value)
+    """The regions whose latest result, within two intervals, failed (this
+    batch's rows are flushed, so the deciding result is among them)."""
+    latest = _latest_by_region(session, monitor, transition.at)
+    return sorted(r for r, verdict in latest.items() if verdict == Verdict.DOWN)
 
 
 def _resolve_incident(incident: Incident, at: datetime) -> None:

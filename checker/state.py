@@ -21,6 +21,11 @@ The rules:
 Notifications are decided against the last state that was *notified*, not the
 last raw state (case C10): ``notification_due`` says whether a ``down`` or an
 ``up`` message is owed, ``after_notification`` what to remember afterwards.
+
+Several regions: ``region_quorum`` combines the latest verdict of each region
+before ``decide`` sees it. A majority down is down; a minority down is
+degraded ("down in eu-west, 1 of 3 regions"), so one region's network trouble
+never opens an incident.
 """
 
 from dataclasses import dataclass, replace
@@ -161,6 +166,23 @@ def _inconclusive(current: StateInput, base: Decision) -> Decision:
     if current.state in (MonitorState.DOWN, MonitorState.PENDING):
         return base
     return replace(base, state=MonitorState.UNKNOWN)
+
+
+def region_quorum(latest: dict[str, Verdict]) -> tuple[Verdict | None, list[str]]:
+    """Combine the latest verdict of each region that reported recently.
+
+    Returns the verdict that stands for the monitor (None when the regions do
+    not change the region's own verdict) and the regions that are down. Down
+    needs a majority of the regions with a conclusive verdict; a minority down
+    is degraded. With one region there is nothing to combine.
+    """
+    counted = {r: Verdict(v) for r, v in latest.items() if v != Verdict.UNKNOWN}
+    down = sorted(r for r, v in counted.items() if v == Verdict.DOWN)
+    if len(counted) <= 1 or not down:
+        return None, down
+    if len(down) * 2 > len(counted):
+        return Verdict.DOWN, down
+    return Verdict.DEGRADED, down
 
 
 def notification_due(

@@ -282,3 +282,27 @@ def test_hooks_get_new_rows_and_transitions_and_after_commit_the_redis(
     assert transition.incident.id is not None
     redis_client, transitions = calls["after"]
     assert redis_client.ping() and transitions == [transition]
+
+
+def test_one_region_down_of_two_is_degraded_and_both_down_is_down(
+    session, engine, client, evaluator
+):
+    monitor = make_monitor(session, regions=["local", "eu-west"], interval_seconds=60)
+    running = evaluator()
+
+    def report(region, verdict, seconds):
+        msg = message(monitor, verdict, at=T0 + timedelta(seconds=seconds))
+        msg.region = region
+        send(client, msg)
+        drain(running, rounds=2)
+        return stored(engine, monitor.id)
+
+    report("eu-west", Verdict.UP, 0)
+    one_down, _, no_incident = report("local", Verdict.DOWN, 1)
+    both_down, _, [incident] = report("eu-west", Verdict.DOWN, 2)
+
+    assert one_down.current_state == "degraded"
+    assert one_down.state_reason.startswith("down in local (1 of 2 regions)")
+    assert no_incident == []
+    assert both_down.current_state == "down"
+    assert incident.affected_regions == ["eu-west", "local"]

@@ -180,3 +180,30 @@ def test_first_runs_are_spread_over_the_interval_and_stable():
     # 200 monitors over 60 s: every 10-second slice gets some.
     assert {int(offset // 10) for offset in offsets} == set(range(6))
     assert first_run(7, 60, now) == first_run(7, 60, now)
+
+
+async def test_a_failing_monitor_is_retried_after_its_retry_interval(
+    session, sync_redis, target, probe
+):
+    target.status = 503
+    monitor = make_monitor(
+        session,
+        url=target.url,
+        interval_seconds=3600,
+        retries=2,
+        retry_interval_seconds=1,
+    )
+    await probe()
+
+    sync_redis.publish(
+        bus.MONITOR_EVENTS,
+        json.dumps({"monitor_id": monitor.id, "action": "check_now"}),
+    )
+    await until(lambda: len(results(sync_redis, monitor.id)) >= 3, timeout=5)
+    await asyncio.sleep(1.5)
+
+    found = results(sync_redis, monitor.id)
+    starts = [r.started_at for r in found]
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(found) == 3  # two retries, then the hourly interval
+    assert all(0.9 <= gap < 1.6 for gap in gaps)

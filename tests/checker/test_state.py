@@ -10,6 +10,7 @@ from checker.state import (
     after_notification,
     decide,
     notification_due,
+    region_quorum,
 )
 from isup_app.core.models import MonitorState as S
 from isup_app.core.outcome import CheckOutcome, Timings, Verdict
@@ -187,3 +188,40 @@ def test_recovery_after_pending_sends_down_then_up():
         )
 
     assert sent == [Notify.DOWN, Notify.UP]
+
+
+QUORUM = {
+    "one region has nothing to combine": ({"local": Verdict.DOWN}, None, ["local"]),
+    "all regions up change nothing": (
+        {"a": Verdict.UP, "b": Verdict.UP},
+        None,
+        [],
+    ),
+    "one of two down is degraded": (
+        {"a": Verdict.DOWN, "b": Verdict.UP},
+        Verdict.DEGRADED,
+        ["a"],
+    ),
+    "two of two down is down": (
+        {"a": Verdict.DOWN, "b": Verdict.DOWN},
+        Verdict.DOWN,
+        ["a", "b"],
+    ),
+    "two of three down is down": (
+        {"a": Verdict.DOWN, "b": Verdict.UP, "c": Verdict.DOWN},
+        Verdict.DOWN,
+        ["a", "c"],
+    ),
+    "unknown regions are not counted": (
+        {"a": Verdict.DOWN, "b": Verdict.UNKNOWN},
+        None,
+        ["a"],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("latest", "verdict", "down"), QUORUM.values(), ids=QUORUM.keys()
+)
+def test_region_quorum(latest, verdict, down):
+    assert region_quorum(latest) == (verdict, down)
