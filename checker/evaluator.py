@@ -147,6 +147,7 @@ class Evaluator:
         self._recheck_own = True
         self._last_claim = 0.0
         self._last_trim = time.monotonic()
+        self._need_group = False
         bus.ensure_group(self.redis, bus.RESULTS_STREAM, bus.EVALUATOR_GROUP)
 
     # --- the loop -----------------------------------------------------------
@@ -159,16 +160,30 @@ class Evaluator:
             except redis.ConnectionError as exc:
                 logger.warning("evaluator redis unavailable error=%s", exc)
                 stop.wait(1.0)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    self._failed(stop)
+                    continue
+                # The stream was deleted (a flushed Redis): start it again.
+                logger.warning("evaluator group missing; creating it again")
+                self._need_group = True
+                stop.wait(0.1)
             except Exception:
-                logger.exception("evaluator batch failed; it will be retried")
-                self._recheck_own = True
-                stop.wait(1.0)
+                self._failed(stop)
         self.redis.close()
         logger.info("evaluator stopped consumer=%s", self.consumer)
+
+    def _failed(self, stop: threading.Event) -> None:
+        logger.exception("evaluator batch failed; it will be retried")
+        self._recheck_own = True
+        stop.wait(1.0)
 
     def process_once(self) -> int:
         """Read one batch (own pending, claimed, or new) and handle it; returns
         the number of stream entries handled."""
+        if self._need_group:
+            bus.ensure_group(self.redis, bus.RESULTS_STREAM, bus.EVALUATOR_GROUP)
+            self._need_group = False
         entries = self._read()
         if entries:
             self.handle(entries)
@@ -448,7 +463,7 @@ class Evaluator:
         self._last_trim = time.monotonic()
         floor = self._acknowledged_floor()
         if floor:
-            self.redis.xtrim(bus.RESULTS_STREAM, minid=floor, approximate=True)
+            self.redis.xtrim(bus.RESULTS_STREAM, minid=floor, approximate=False)
 
     def _acknowledged_floor(self) -> str | None:
         groups = self.redis.xinfo_groups(bus.RESULTS_STREAM)

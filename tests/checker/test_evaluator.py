@@ -4,6 +4,7 @@ crash, entries left by a dead consumer, a batch that fails half way."""
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -306,3 +307,34 @@ def test_one_region_down_of_two_is_degraded_and_both_down_is_down(
     assert no_incident == []
     assert both_down.current_state == "down"
     assert incident.affected_regions == ["eu-west", "local"]
+
+
+def test_acknowledged_entries_are_trimmed_from_the_stream(
+    session, engine, client, evaluator
+):
+    monitor = make_monitor(session)
+    running = evaluator()
+    for second in range(3):
+        send(client, message(monitor, Verdict.UP, at=T0 + timedelta(seconds=second)))
+    drain(running)
+    unread = send(client, message(monitor, Verdict.UP, at=T0 + timedelta(minutes=1)))
+
+    running._last_trim = float("-inf")
+    running._maybe_trim()
+
+    assert [entry_id for entry_id, _ in client.xrange(bus.RESULTS_STREAM)] == [unread]
+
+
+def test_the_evaluator_recreates_its_group_after_redis_was_flushed(
+    session, engine, client, run_evaluator
+):
+    monitor = make_monitor(session)
+    run_evaluator(block_ms=50)
+    client.flushall()
+
+    send(client, message(monitor, Verdict.UP))
+
+    deadline = time.monotonic() + 10
+    while not stored(engine, monitor.id)[1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(stored(engine, monitor.id)[1]) == 1
