@@ -1,8 +1,11 @@
 """Stand-ins for every alert provider, and settings that point IsUp at them."""
 
+import asyncio
+import inspect
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +24,26 @@ from tests.standins.smtp import SMTPSink
 from tests.standins.telegram import TelegramStandIn
 from tests.standins.twilio import TwilioStandIn
 from tests.standins.webhook import WebhookReceiver
+
+
+@pytest.fixture(autouse=True)
+def _close_stray_event_loop(request):
+    """After a plain (sync) test, close the event loop the looptime plugin
+    asks the policy for (which makes one and leaves it open); otherwise its
+    ResourceWarning fails whichever test runs when it is collected."""
+    yield
+    if inspect.iscoroutinefunction(request.function):
+        return
+    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = policy.get_event_loop()
+        except RuntimeError:
+            return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+    policy.set_event_loop(None)
 
 
 def _serve(stand_in):

@@ -51,6 +51,8 @@ class SMTPSink:
 
     def stop(self) -> None:
         self.controller.stop()
+        # The Controller makes its own event loop and leaves it open.
+        self.controller.loop.close()
 
     def __enter__(self):
         return self.start()
