@@ -4,6 +4,7 @@ a stopwatch that knows the phase a check is in, and certificate summaries."""
 import asyncio
 import ipaddress
 import math
+import os
 import socket
 import ssl
 import time
@@ -92,12 +93,20 @@ def ssl_context(verify: bool = True, ca_bundle: str | None = None) -> ssl.SSLCon
         return context
     if ca_bundle:
         return ssl.create_default_context(cadata=ca_bundle)
-    try:
-        import certifi
-
-        return ssl.create_default_context(cafile=certifi.where())
-    except ImportError:
+    if _system_store_present():
         return ssl.create_default_context()
+    import certifi  # httpx's own dependency: a store where the system has none
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _system_store_present() -> bool:
+    paths = ssl.get_default_verify_paths()
+    if paths.cafile and os.path.isfile(paths.cafile):
+        return True
+    return bool(
+        paths.capath and os.path.isdir(paths.capath) and os.listdir(paths.capath)
+    )
 
 
 @dataclass(slots=True)

@@ -803,6 +803,10 @@ def record_ping(
         monitor.last_ping_at = now
         monitor.last_ping_kind = kind
         monitor.last_ping_body = body
+    # Probes keep monitors in memory and re-read those whose updated_at moved:
+    # without this, a missed "pinged" event would leave a probe judging the
+    # heartbeat on an old ping. (Same interval, so nothing is rescheduled.)
+    monitor.updated_at = now
     session.add(monitor)
     session.commit()
     session.refresh(monitor)

@@ -245,3 +245,14 @@ def test_ping_tells_the_probes_to_reread_the_monitor(client, session, redis_url)
     assert message is not None
     assert f'"monitor_id": {monitor.id}' in message["data"].decode()
     assert '"action": "pinged"' in message["data"].decode()
+
+
+def test_ping_moves_updated_at_so_probes_reread_the_monitor(session):
+    monitor = new_heartbeat(session)
+    pinged_at = monitor.created_at + timedelta(minutes=1)
+
+    monitor = record_ping(
+        session, monitor.heartbeat_token, "success", b"", now=pinged_at
+    )
+
+    assert monitor.updated_at == pinged_at
