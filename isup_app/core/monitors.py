@@ -318,7 +318,11 @@ def validate_monitor(data: dict) -> dict:
         raise MonitorInvalid({name: "is not a monitor field" for name in unknown})
 
     raw = _defaults()
-    raw.update(data)
+    for name, value in data.items():
+        # A form's empty box means "the default" where there is one.
+        if isinstance(value, str) and not value.strip() and raw[name] not in (None, ""):
+            continue
+        raw[name] = value
     clean: dict = {}
     errors: dict[str, str] = {}
 

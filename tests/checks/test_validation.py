@@ -173,3 +173,19 @@ def test_display_url_drops_credentials():
     url = "http://user:s3cret@127.0.0.1:8080/health?x=1"
 
     assert display_url(url) == "http://127.0.0.1:8080/health?x=1"
+
+
+def test_empty_form_boxes_take_the_defaults():
+    clean = validate_monitor(
+        {
+            **GOOD["http"],
+            "name": "x",
+            "expected_status_codes": "",
+            "interval_seconds": " ",
+            "response_time_threshold": "",
+        }
+    )
+
+    assert clean["expected_status_codes"] == "200-299"
+    assert clean["interval_seconds"] == 60
+    assert clean["response_time_threshold"] is None
