@@ -348,3 +348,29 @@ def start_in_thread(
     )
     thread.start()
     return thread
+
+
+def main() -> int:
+    """``python -m checker.notifier``: a notifier on its own, for installs that
+    run delivery apart from the evaluator (any number can run at once)."""
+    import signal
+
+    from checker.__main__ import configure_logging
+    from isup_app.core.db import make_engine
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if not settings.redis_url:
+        logger.error("ISUP_REDIS_URL is not set; the notifier needs a Redis")
+        return 2
+    engine = make_engine(settings.database_url)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    Notifier(settings.redis_url, engine, settings).run(stop)
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

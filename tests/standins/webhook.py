@@ -12,8 +12,8 @@ TOLERANCE_SECONDS = 300
 
 
 class WebhookReceiver(HTTPStandIn):
-    def __init__(self, secret: str = "receiver-secret-0123456789"):
-        super().__init__()
+    def __init__(self, secret: str = "receiver-secret-0123456789", port: int = 0):
+        super().__init__(port)
         self.secret = secret
         self.bad_signatures = 0
         self.gone_paths: set[str] = set()

@@ -46,7 +46,8 @@ class Reply:
 
 
 class HTTPStandIn:
-    def __init__(self):
+    def __init__(self, port: int = 0):
+        self.port = port
         self.requests: list[Received] = []
         self.delivered: list[Received] = []
         self._forced: deque[Reply] = deque()
@@ -107,7 +108,7 @@ class HTTPStandIn:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
