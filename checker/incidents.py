@@ -322,17 +322,19 @@ def _queue(
         dialect.insert(table)
         .values(values)
         .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(table.c.id)
     )
-    result = session.execute(statement)
+    # RETURNING names the rows really inserted (rowcount is -1 on psycopg).
+    new = len(session.execute(statement).all())
     logger.info(
         "alerts queued monitor=%s event=%s key=%s contacts=%d new=%s",
         monitor.id,
         event,
         key,
         len(values),
-        result.rowcount,
+        new,
     )
-    return max(result.rowcount or 0, 0)
+    return new
 
 
 # --- words ----------------------------------------------------------------------
