@@ -94,6 +94,8 @@ def on_results(session: Session, rows: list[CheckResult]) -> None:
         monitor = session.get(Monitor, monitor_id)
         if monitor is None or not monitor.ssl_expiry_alert_days:
             continue
+        if in_maintenance(session, monitor, row.timestamp):
+            continue
         queue_ssl_expiry(session, monitor, row.ssl_expiry_date, row.timestamp)
 
 
