@@ -15,6 +15,7 @@ import re
 import time
 from datetime import datetime
 
+import anyio
 import httpcore
 import httpx
 
@@ -67,7 +68,7 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
                 error = exc
                 continue
             self._watch.add("connect_ms", (time.perf_counter() - began) * 1000)
-            return stream
+            return _AbortingStream(stream)
         raise error or OSError(f"no address for {host}")
 
     async def connect_unix_socket(self, *args, **kwargs):  # pragma: no cover
@@ -75,6 +76,30 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _AbortingStream(httpcore.AsyncNetworkStream):
+    """Closes at once: a polite TLS close waits for the server's close_notify,
+    which a check has no use for and which a busy server may never send."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream):
+        self._inner = inner
+
+    async def read(self, max_bytes, timeout=None):
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer, timeout=None):
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self):
+        await anyio.aclose_forcefully(self._inner)
+
+    async def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        stream = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        return _AbortingStream(stream)
+
+    def get_extra_info(self, info):
+        return self._inner.get_extra_info(info)
 
 
 class _Transport(httpx.AsyncHTTPTransport):
@@ -143,17 +168,18 @@ async def _check(monitor: Monitor, now: datetime, *, keyword: bool) -> CheckOutc
         follow_redirects=False,
     )
     try:
-        async with asyncio.timeout(timeout):
-            outcome = await _fetch(monitor, client, tracer, accepted, keyword)
-    except TimeoutError:
-        failure = describe(CheckTimeout(watch.phase, timeout))
-        outcome = _failed(failure)
-    except (httpx.HTTPError, httpcore.NetworkError, OSError) as exc:
-        outcome = _failed(describe(exc, watch.phase))
+        try:
+            async with asyncio.timeout(timeout):
+                outcome = await _fetch(monitor, client, tracer, accepted, keyword)
+        except TimeoutError:
+            failure = describe(CheckTimeout(watch.phase, timeout))
+            outcome = _failed(failure)
+        except (httpx.HTTPError, httpcore.NetworkError, OSError) as exc:
+            outcome = _failed(describe(exc, watch.phase))
+        outcome.timings = watch.stop()
     finally:
         await client.aclose()
 
-    outcome.timings = watch.stop()
     if tracer.certificate:
         _note_certificate(outcome, tracer.certificate, now)
     return apply_threshold(monitor, outcome)
