@@ -29,8 +29,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 # The browser tests build the frontend for their own port in a directory of
-# their own, so that a running ./scripts/start keeps its build.
-TEST_WEB_DIR = ".web-test"
+# their own, so that a running ./scripts/start keeps its build (and, set
+# through ISUP_TEST_WEB_DIR, so that two test runs side by side keep theirs).
+TEST_WEB_DIR = os.environ.get("ISUP_TEST_WEB_DIR", ".web-test")
 START_TIMEOUT = 600.0
 
 
