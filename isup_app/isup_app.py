@@ -5,11 +5,11 @@ import reflex as rx
 
 from isup_app.api import build_api
 from isup_app.api.auth import access_rule
-from isup_app.pages import dashboard, index
+from isup_app.pages import dashboard, index, monitor_detail
 from isup_app.states.live import listen_for_changes
 from isup_app.states.session import handle_backend_exception
 
-PAGES = [index, dashboard]
+PAGES = [index, dashboard, monitor_detail]
 
 app = rx.App(
     api_transformer=[build_api(), access_rule],

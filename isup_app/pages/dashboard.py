@@ -1,4 +1,5 @@
-"""The dashboard: the organization's monitors, live, and the add form."""
+"""The monitors page: every monitor of the organization, live, with counts
+per state, search and filters."""
 
 import reflex as rx
 
@@ -8,12 +9,22 @@ from isup_app.components.monitor_table import monitor_table
 from isup_app.states.monitors import MonitorListState
 
 ROUTE = "/dashboard"
-TITLE = "Dashboard · IsUp"
+TITLE = "Monitors · IsUp"
 
 
 def page() -> rx.Component:
     return page_frame(
-        rx.heading("Monitors", size="7"),
+        rx.flex(
+            rx.heading("Monitors", size="7"),
+            rx.spacer(),
+            rx.link(
+                rx.button(rx.icon("plus", size=16), "Add monitor"),
+                href="/monitors/new",
+                id="to-new-monitor",
+            ),
+            align="center",
+            width="100%",
+        ),
         monitor_table(),
         rx.card(monitor_form(), width="100%"),
     )

@@ -33,6 +33,26 @@ _watchers: dict[str, set[str]] = {}
 RECONNECT_DELAY = 1.0
 POLL_SECONDS = 1.0
 
+# Other live views (the monitor detail page) add an
+# ``async fn(app, organization_id, monitor_id | None)`` here; each runs after
+# the list's push for every message, and with (None, None), meaning all of
+# its views, after a Redis reconnect.
+_pushers: list = []
+
+
+def add_pusher(pusher) -> None:
+    if pusher not in _pushers:
+        _pushers.append(pusher)
+
+
+async def push_everywhere(app: rx.App, organization_id: str, monitor_id: int | None):
+    await push_change(app, organization_id, monitor_id)
+    for pusher in list(_pushers):
+        try:
+            await pusher(app, organization_id, monitor_id)
+        except Exception:
+            logger.exception("live pusher failed org=%s", organization_id)
+
 
 def watch(organization_id: str, token: str) -> None:
     for tokens in _watchers.values():
@@ -112,6 +132,8 @@ async def _listen_once(app: rx.App, client: aioredis.Redis, resubscribed: bool):
             # Messages published while we were away are lost: reload all.
             for organization_id in list(_watchers):
                 await push_change(app, organization_id, None)
+            for pusher in list(_pushers):
+                await pusher(app, None, None)
         while True:
             message = await pubsub.get_message(
                 ignore_subscribe_messages=True, timeout=POLL_SECONDS
@@ -123,7 +145,7 @@ async def _listen_once(app: rx.App, client: aioredis.Redis, resubscribed: bool):
                 continue
             monitor_id = monitor_id_of(message["data"])
             try:
-                await push_change(app, organization_id, monitor_id)
+                await push_everywhere(app, organization_id, monitor_id)
             except Exception:
                 logger.exception(
                     "live push failed org=%s monitor_id=%s", organization_id, monitor_id

@@ -1,4 +1,5 @@
-"""The dashboard's monitor list and the form that adds an HTTP monitor.
+"""The monitor list (search, filters, counts per state) and the form that
+adds an HTTP monitor.
 
 Each browser tab holds its own ``MonitorListState``; the database is the
 truth. A tab loads its list on page load (which Reflex runs again after a
@@ -41,28 +42,56 @@ class MonitorRow:
 
     id: int
     name: str
+    kind: str
     target: str
     state: str
     last_checked: str
     response_time: str
+    uptime_24h: str = "—"
+    uptime_30d: str = "—"
+    tags: list[str] = dataclasses.field(default_factory=list)
+    href: str = ""
 
 
 def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "never"
 
 
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}%"
+
+
+def state_word(monitor: Monitor) -> str:
+    if monitor.status == MonitorStatus.PAUSED:
+        return "paused"
+    return str(monitor.current_state)
+
+
+def target_words(monitor: Monitor) -> str:
+    """What a monitor watches, never with credentials."""
+    if monitor.type is MonitorType.HEARTBEAT:
+        return "pings from a job"
+    if monitor.type is MonitorType.PORT and monitor.port:
+        return f"{monitor.url}:{monitor.port}"
+    if monitor.type is MonitorType.DNS:
+        return f"{monitor.dns_record_type or 'A'} {monitor.url}"
+    return display_url(monitor.url)
+
+
 def monitor_row(monitor: Monitor) -> MonitorRow:
-    state = (
-        "paused" if monitor.status == MonitorStatus.PAUSED else monitor.current_state
-    )
     response = monitor.last_response_time_ms
     return MonitorRow(
         id=monitor.id,
         name=monitor.name,
-        target=display_url(monitor.url),
-        state=str(state),
+        kind=str(monitor.type),
+        target=target_words(monitor),
+        state=state_word(monitor),
         last_checked=_when(monitor.last_checked_at),
         response_time="—" if response is None else f"{response} ms",
+        uptime_24h=_percent(monitor.uptime_percent_24h),
+        uptime_30d=_percent(monitor.uptime_percent_30d),
+        tags=[str(tag) for tag in monitor.tags or []],
+        href=f"/monitors/{monitor.id}",
     )
 
 
@@ -83,31 +112,130 @@ def monitor_row_by_id(
         return monitor_row(monitor) if monitor else None
 
 
+ALL = "all"
+STATES = ("up", "down", "degraded", "unknown", "pending", "paused")
+KINDS = tuple(kind.value for kind in MonitorType)
+# Rows sent to the browser at once; each change resends the shown list whole,
+# so a large organization's list grows by this much at a time.
+PAGE_SIZE = 100
+
+
+def matches(row: MonitorRow, search: str, state: str, kind: str, tag: str) -> bool:
+    """Whether a row passes the list's search box and filters."""
+    if state != ALL and row.state != state:
+        return False
+    if kind != ALL and row.kind != kind:
+        return False
+    if tag != ALL and tag not in row.tags:
+        return False
+    words = search.strip().lower()
+    if not words:
+        return True
+    text = " ".join([row.name, row.target, row.kind, *row.tags]).lower()
+    return all(word in text for word in words.split())
+
+
+def state_counts(rows: list[MonitorRow]) -> dict[str, int]:
+    counts = dict.fromkeys(STATES, 0)
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return counts
+
+
 class MonitorListState(rx.State):
+    """The list as shown: ``_all`` holds every row of the organization on the
+    server; ``rows`` is what passes the filters, up to ``limit``."""
+
+    _all: list[MonitorRow] = []
     rows: list[MonitorRow] = []
     loaded: bool = False
+    total: int = 0
+    matching: int = 0
+    counts: dict[str, int] = {}
+    tags: list[str] = []
+    search: str = ""
+    state_filter: str = ALL
+    kind_filter: str = ALL
+    tag_filter: str = ALL
+    limit: int = PAGE_SIZE
 
     @rx.event(background=True)
     async def load(self):
         """Register this tab for live changes, then read the list."""
+        from isup_app.states import monitor_detail
+
         organization_id = organization_for(self)
-        live.watch(organization_id, self.router.session.client_token)
+        token = self.router.session.client_token
+        live.watch(organization_id, token)
+        # A tab that left a detail page for the list stops following it.
+        monitor_detail.forget(token)
         rows = await asyncio.to_thread(monitor_rows, organization_id)
         async with self:
-            self.rows = rows
-            self.loaded = True
+            self._replace_all(rows)
 
     def _replace_all(self, rows: list[MonitorRow]) -> None:
-        self.rows = rows
+        self._all = rows
         self.loaded = True
+        self._apply()
 
     def _put(self, monitor_id: int, row: MonitorRow | None) -> None:
         """Insert, update or (with ``row`` None) drop one monitor's line."""
-        kept = [r for r in self.rows if r.id != monitor_id]
+        kept = [r for r in self._all if r.id != monitor_id]
         if row is not None:
             kept.append(row)
             kept.sort(key=lambda r: (r.name, r.id))
-        self.rows = kept
+        self._all = kept
+        self._apply()
+
+    def _apply(self) -> None:
+        shown = [
+            row
+            for row in self._all
+            if matches(
+                row, self.search, self.state_filter, self.kind_filter, self.tag_filter
+            )
+        ]
+        self.total = len(self._all)
+        self.matching = len(shown)
+        self.rows = shown[: self.limit]
+        self.counts = state_counts(self._all)
+        self.tags = sorted({tag for row in self._all for tag in row.tags})
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value
+        self.limit = PAGE_SIZE
+        self._apply()
+
+    @rx.event
+    def set_state_filter(self, value: str):
+        self.state_filter = value if value in STATES else ALL
+        self.limit = PAGE_SIZE
+        self._apply()
+
+    @rx.event
+    def set_kind_filter(self, value: str):
+        self.kind_filter = value if value in KINDS else ALL
+        self.limit = PAGE_SIZE
+        self._apply()
+
+    @rx.event
+    def set_tag_filter(self, value: str):
+        self.tag_filter = value or ALL
+        self.limit = PAGE_SIZE
+        self._apply()
+
+    @rx.event
+    def clear_filters(self):
+        self.search = ""
+        self.state_filter = self.kind_filter = self.tag_filter = ALL
+        self.limit = PAGE_SIZE
+        self._apply()
+
+    @rx.event
+    def show_more(self):
+        self.limit += PAGE_SIZE
+        self._apply()
 
 
 def _create_http_monitor(organization_id: str, form_data: dict) -> int:
