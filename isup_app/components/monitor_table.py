@@ -192,7 +192,7 @@ def monitor_table() -> rx.Component:
                     rx.cond(
                         MonitorListState.total > 0,
                         "No monitor matches the search and filters.",
-                        "No monitors yet.",
+                        "No monitors yet. Add one below.",
                     ),
                     "Loading monitors…",
                 ),

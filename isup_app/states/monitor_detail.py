@@ -322,7 +322,13 @@ def _incident_line(incident: Incident) -> IncidentLine:
 # --- the chart --------------------------------------------------------------
 
 
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def _label(at: datetime, span: timedelta) -> str:
+    if span <= timedelta(hours=1):
+        return at.strftime("%H:%M:%S")
     return at.strftime("%H:%M" if span <= timedelta(hours=24) else "%m-%d %H:%M")
 
 
@@ -334,15 +340,18 @@ def downsample(
 ) -> Chart:
     """Average ``rows`` (time, region, response ms, phases) into at most
     ``points`` equal time buckets: one value per region per bucket, and the
-    phases averaged over all regions."""
-    span = end - start
+    phases averaged over all regions. The chart starts at the first row when
+    that is later than ``start`` (a new monitor's few checks are spread over
+    the width, not drawn as one point at its right edge)."""
+    rows = [(_aware(at), *rest) for at, *rest in rows]
+    if rows:
+        start = max(start, min(row[0] for row in rows))
+    span = max(end - start, timedelta(seconds=1))
     width = span / points
     sums: dict[int, dict[str, list[float]]] = defaultdict(dict)
     phase_sums: dict[int, dict[str, list[float]]] = defaultdict(dict)
     regions: set[str] = set()
     for at, region, response, phases in rows:
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
         index = min(points - 1, max(0, int((at - start) / width)))
         regions.add(region)
         total = sums[index].setdefault(region, [0.0, 0])
