@@ -96,11 +96,10 @@ def contact_form() -> rx.Component:
                 ),
                 rx.fragment(),
             ),
-            rx.text(
-                rx.checkbox(name="is_default", id="is_default"),
-                " Default: put it on every new monitor",
-                as_="label",
-                size="2",
+            rx.checkbox(
+                "Default: put it on every new monitor",
+                name="is_default",
+                id="is_default",
             ),
             rx.button("Add contact", type="submit", id="add-contact", loading=S.busy),
             rx.cond(

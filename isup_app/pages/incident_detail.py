@@ -66,9 +66,6 @@ def notification_line(line: NotificationLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(line.when, white_space="nowrap"),
         rx.table.cell(line.contact),
-        rx.table.cell(line.channel),
-        rx.table.cell(line.event),
-        rx.table.cell(line.attempt),
         rx.table.cell(
             rx.badge(
                 line.outcome,
@@ -78,6 +75,9 @@ def notification_line(line: NotificationLine) -> rx.Component:
             ),
             rx.text(line.error, size="1", color_scheme="gray"),
         ),
+        rx.table.cell(line.event),
+        rx.table.cell(line.channel),
+        rx.table.cell(line.attempt),
         class_name="notification",
         data_outcome=line.outcome,
     )
@@ -94,10 +94,10 @@ def notifications() -> rx.Component:
                         rx.table.row(
                             rx.table.column_header_cell("When"),
                             rx.table.column_header_cell("Contact"),
-                            rx.table.column_header_cell("Channel"),
-                            rx.table.column_header_cell("Alert"),
-                            rx.table.column_header_cell("Attempt"),
                             rx.table.column_header_cell("Result"),
+                            rx.table.column_header_cell("Alert"),
+                            rx.table.column_header_cell("Channel"),
+                            rx.table.column_header_cell("Attempt"),
                         )
                     ),
                     rx.table.body(rx.foreach(S.notifications, notification_line)),
