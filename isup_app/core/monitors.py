@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 from isup_app.core import plans
+from isup_app.core.contacts import attach_default_contacts
 from isup_app.core.models import (
     KeywordType,
     Monitor,
@@ -612,6 +613,9 @@ def create_monitor(
     if monitor.type is MonitorType.HEARTBEAT:
         monitor.heartbeat_token = new_heartbeat_token()
     session.add(monitor)
+    session.flush()
+    # The organization's default alert contacts go on every new monitor.
+    attach_default_contacts(session, monitor)
     session.commit()
     session.refresh(monitor)
     logger.info(

@@ -558,3 +558,25 @@ def test_a_viewer_sees_contacts_but_cannot_add_or_test_them(web, session):
 )
 def test_a_webhook_address_is_shown_without_its_token(url, shown):
     assert mask_url(url) == shown
+
+
+def test_a_contact_made_default_goes_on_every_new_monitor(web, session):
+    from isup_app.core.contacts import monitor_contacts
+    from isup_app.core.monitors import create_monitor
+
+    cookie, org = session_cookie(session, "ada@example.test")
+    contact = make_contact(session, org)
+    make_contact(session, org, name="Not default")
+    tab = EventSocket(web, cookie, path="/contacts")
+    try:
+        load_contacts(tab)
+        tab.send(ContactsState, "toggle_default", contact_id=contact.id)
+        rows_after(tab, lambda rows: any(r["is_default"] for r in rows))
+    finally:
+        tab.close()
+
+    monitor = create_monitor(
+        session, org, {"type": "http", "name": "New", "url": "http://127.0.0.1:9/"}
+    )
+
+    assert [c.name for c in monitor_contacts(session, monitor)] == ["Hook"]
