@@ -12,11 +12,15 @@ from isup_app.pages import (
     incidents,
     index,
     monitor_detail,
+    organization,
+    status_page_editor,
+    status_pages,
 )
 from isup_app.states.live import listen_for_changes
 from isup_app.states.session import handle_backend_exception
 
 PAGES = [index, dashboard, monitor_detail, incidents, incident_detail, contacts]
+PAGES += [status_pages, status_page_editor, organization]
 
 app = rx.App(
     api_transformer=[build_api(), access_rule],

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     allow_signup: bool = True
     # public status pages (isup_app.api.status_pages)
     status_cache_seconds: float = 30.0
+    # the editor's custom-domain check: nameservers to ask, else the system's
+    domain_nameservers: str = ""
 
     @field_validator("database_url")
     @classmethod
