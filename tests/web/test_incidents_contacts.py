@@ -580,3 +580,68 @@ def test_a_contact_made_default_goes_on_every_new_monitor(web, session):
     )
 
     assert [c.name for c in monitor_contacts(session, monitor)] == ["Hook"]
+
+
+def test_an_alert_recorded_after_opening_reaches_the_open_incident_page(
+    web, session, redis_url
+):
+    from isup_app.core import bus
+
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(session, organization_id=org)
+    incident = make_incident(session, monitor)
+    contact = make_contact(session, org, name="On-call hook")
+    tab, first = open_incident(web, cookie, incident.id)
+    publisher = bus.connect(redis_url)
+    try:
+        session.add(
+            Notification(
+                incident_id=incident.id,
+                monitor_id=monitor.id,
+                contact_id=contact.id,
+                organization_id=org,
+                type="down",
+                event_key="k",
+                success=True,
+            )
+        )
+        session.commit()
+        # The evaluator publishes every check of the monitor.
+        bus.publish_change(publisher, org, monitor_id=monitor.id, state="down")
+        delta = tab.wait_for(
+            IncidentDetailState,
+            lambda d: len(d.get("notifications_rx_state_", [])) == 1,
+            timeout=2.0,
+        )
+    finally:
+        tab.close()
+        publisher.close()
+
+    assert first["notifications_rx_state_"] == []
+    assert delta["notifications_rx_state_"][0]["contact"] == "On-call hook"
+
+
+def test_a_contact_stopped_by_a_permanent_failure_says_why_until_a_test_passes(
+    web, session
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    receiver = WebhookReceiver().start()
+    contact = make_contact(
+        session,
+        org,
+        config={"url": receiver.url + "/", "secret": "receiver-secret-0123456789"},
+        last_error="webhook answered 410",
+        disabled_reason="webhook answered 410",
+    )
+    tab = EventSocket(web, cookie, path="/contacts")
+    try:
+        (stopped,) = load_contacts(tab)["rows_rx_state_"]
+        tab.send(ContactsState, "send_test", contact_id=contact.id)
+        (again,) = rows_after(tab, lambda rows: rows[0]["disabled_reason"] == "")
+    finally:
+        tab.close()
+        receiver.stop()
+
+    assert stopped["disabled_reason"] == "webhook answered 410"
+    assert again["last_error"] == ""
+    assert fresh(session, contact).disabled_reason is None
