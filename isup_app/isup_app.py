@@ -5,11 +5,24 @@ import reflex as rx
 
 from isup_app.api import build_api
 from isup_app.api.auth import access_rule
-from isup_app.pages import dashboard, index, monitor_detail, monitor_edit, monitor_new
+from isup_app.pages import (
+    contacts,
+    dashboard,
+    incident_detail,
+    incidents,
+    index,
+    monitor_detail,
+    monitor_edit,
+    monitor_new,
+    organization,
+    status_page_editor,
+    status_pages,
+)
 from isup_app.states.live import listen_for_changes
 from isup_app.states.session import handle_backend_exception
 
-PAGES = [index, dashboard, monitor_detail]
+PAGES = [index, dashboard, monitor_detail, incidents, incident_detail, contacts]
+PAGES += [status_pages, status_page_editor, organization]
 PAGES += [monitor_new, monitor_edit]
 
 app = rx.App(
