@@ -8,6 +8,7 @@ from isup_app.api.auth import access_rule
 from isup_app.pages import (
     contacts,
     dashboard,
+    docs,
     incident_detail,
     incidents,
     index,
@@ -15,6 +16,7 @@ from isup_app.pages import (
     monitor_edit,
     monitor_new,
     organization,
+    pricing,
     status_page_editor,
     status_pages,
 )
@@ -24,6 +26,7 @@ from isup_app.states.session import handle_backend_exception
 PAGES = [index, dashboard, monitor_detail, incidents, incident_detail, contacts]
 PAGES += [status_pages, status_page_editor, organization]
 PAGES += [monitor_new, monitor_edit]
+PAGES += [pricing, docs, *docs.SECTIONS]
 
 app = rx.App(
     api_transformer=[build_api(), access_rule],
