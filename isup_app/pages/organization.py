@@ -63,7 +63,7 @@ def remove_button(line: MemberLine) -> rx.Component:
                         on_click=State.remove_member(line.user_id),
                     )
                 ),
-                gap="3",
+                spacing="3",
                 justify="end",
                 margin_top="1em",
             ),
@@ -77,7 +77,7 @@ def member_row(line: MemberLine) -> rx.Component:
             rx.flex(
                 rx.text(rx.cond(line.name != "", line.name, line.email), weight="bold"),
                 rx.cond(line.is_me, rx.badge("you", variant="outline")),
-                gap="2",
+                spacing="2",
                 align="center",
             ),
             rx.text(line.email, size="2", color_scheme="gray"),
@@ -87,10 +87,12 @@ def member_row(line: MemberLine) -> rx.Component:
         rx.spacer(),
         rx.cond(
             line.changeable,
-            rx.flex(role_select(line), remove_button(line), gap="2", align="center"),
+            rx.flex(
+                role_select(line), remove_button(line), spacing="2", align="center"
+            ),
             role_badge(line.role),
         ),
-        gap="3",
+        spacing="3",
         align="center",
         wrap="wrap",
         width="100%",
@@ -112,7 +114,7 @@ def invitation_row(line: InvitationLine) -> rx.Component:
             color_scheme="gray",
             on_click=State.revoke_invitation(line.id),
         ),
-        gap="3",
+        spacing="3",
         align="center",
         wrap="wrap",
         width="100%",
@@ -140,7 +142,7 @@ def invite_form() -> rx.Component:
                 id="invite-role",
             ),
             rx.button("Invite", type="submit", id="invite"),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),
@@ -166,14 +168,6 @@ def members_card() -> rx.Component:
                     rx.divider(),
                     rx.heading("Invite someone", size="3"),
                     invite_form(),
-                    rx.cond(
-                        State.invite_link != "",
-                        rx.code(
-                            State.invite_link,
-                            id="invite-link",
-                            style={"word_break": "break-all"},
-                        ),
-                    ),
                     rx.cond(
                         State.view.invitations.length() > 0,
                         rx.vstack(
@@ -208,7 +202,7 @@ def usage_row(line: UsageLine) -> rx.Component:
             rx.spacer(),
             rx.text(line.value, weight="medium"),
             width="100%",
-            gap="3",
+            spacing="3",
         ),
         rx.cond(line.percent >= 0, rx.progress(value=line.percent, size="1")),
         spacing="1",
@@ -225,7 +219,7 @@ def feature_row(line: FeatureLine) -> rx.Component:
             rx.icon("x", color="var(--gray-8)", size=16),
         ),
         rx.text(line.name, size="2"),
-        gap="2",
+        spacing="2",
         align="center",
         class_name="feature",
         data_included=line.included.to_string(),
@@ -254,7 +248,7 @@ def plan_option(plan: plans.Plan) -> rx.Component:
                     State.view.plan_id == plan.id,
                     rx.badge("current", color_scheme="green"),
                 ),
-                gap="2",
+                spacing="2",
                 align="center",
             ),
             rx.text(plan.description, size="2"),
@@ -283,7 +277,7 @@ def plan_card() -> rx.Component:
             rx.flex(
                 rx.heading("Plan", size="4"),
                 rx.badge(view.plan_name, size="2", id="plan-name"),
-                gap="3",
+                spacing="3",
                 align="center",
             ),
             rx.text(view.plan_description, size="2"),
@@ -295,7 +289,7 @@ def plan_card() -> rx.Component:
             ),
             rx.flex(
                 rx.foreach(view.features, feature_row),
-                gap="4",
+                spacing="4",
                 wrap="wrap",
                 id="features",
             ),
@@ -304,7 +298,7 @@ def plan_card() -> rx.Component:
                 rx.vstack(
                     rx.flex(
                         *[plan_option(p) for p in plans.PLANS.values()],
-                        gap="3",
+                        spacing="3",
                         wrap="wrap",
                         width="100%",
                         direction=rx.breakpoints(initial="column", sm="row"),
@@ -363,7 +357,17 @@ def messages() -> rx.Component:
         rx.cond(
             State.notice != "",
             rx.callout.root(
-                rx.callout.text(State.notice), color_scheme="green", id="notice"
+                rx.callout.text(State.notice),
+                rx.cond(
+                    State.invite_link != "",
+                    rx.code(
+                        State.invite_link,
+                        id="invite-link",
+                        style={"word_break": "break-all"},
+                    ),
+                ),
+                color_scheme="green",
+                id="notice",
             ),
         ),
     )

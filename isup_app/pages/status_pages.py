@@ -47,7 +47,7 @@ def page_card(line: PageLine) -> rx.Component:
                 wrap="wrap",
             ),
             direction=rx.breakpoints(initial="column", sm="row"),
-            gap="3",
+            spacing="3",
             width="100%",
         ),
         width="100%",
@@ -102,7 +102,7 @@ def create_form() -> rx.Component:
                         spacing="1",
                     ),
                     direction=rx.breakpoints(initial="column", sm="row"),
-                    gap="3",
+                    spacing="3",
                     width="100%",
                 ),
                 rx.text(
