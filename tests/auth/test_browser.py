@@ -173,11 +173,6 @@ def test_public_page_loads_all_it_needs_without_a_session(chromium, isup_workos)
     context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the layout's Sign out link (isup_app/components/layout.py) navigates "
-    "inside the single-page app and shows its 404; it needs reload_document=True",
-)
 def test_sign_out_link_in_the_dashboard_signs_out(chromium, isup_workos, workos_idp):
     context = chromium.new_context()
     page = context.new_page()
