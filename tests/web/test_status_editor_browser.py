@@ -1,11 +1,15 @@
 """One browser test of the status pages editor and the organization page
-against the whole IsUp: a page made of two monitors of loopback targets,
-reordered, published and seen at /status/{slug} in that order; a password
-that the public page then asks for; a member invited on the organization
-page. Screenshots of each page, and at phone width."""
+against the whole IsUp, with Stripe (a local stand-in) configured: the free
+plan refuses status pages and links to the upgrade; the owner upgrades to
+pro from the organization page; a page made of two monitors of loopback
+targets is reordered, published and seen at /status/{slug} in that order; a
+password that the public page then asks for; a custom domain verified
+against a local DNS responder; a member invited. Screenshots of each page,
+and at phone width."""
 
 import os
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -13,8 +17,9 @@ from sqlmodel import Session, select
 
 from isup_app.core import bus
 from isup_app.core.db import make_engine
-from isup_app.core.models import Invitation, StatusPage
+from isup_app.core.models import Invitation, Monitor, StatusPage
 from isup_app.core.monitors import create_monitor
+from tests.standins.stripe import StripeStandIn
 from tests.status.dns_responder import DNSResponder
 from tests.web.conftest import ARTIFACTS, Target
 from tests.web.test_browser import sign_up
@@ -39,9 +44,41 @@ def dns_server():
                 os.environ["ISUP_DOMAIN_NAMESERVERS"] = saved
 
 
+@pytest.fixture(scope="module")
+def stripe_server():
+    """Stripe settings pointing at a local stand-in, in the environment the
+    launcher passes on (requested before ``isup``)."""
+    settings = {
+        "ISUP_STRIPE_SECRET_KEY": "sk_test_editor",
+        "ISUP_STRIPE_WEBHOOK_SECRET": "whsec_editor",
+        "ISUP_STRIPE_PRICE_PRO": "price_editor_pro",
+        "ISUP_STRIPE_PRICE_BUSINESS": "price_editor_business",
+    }
+    with StripeStandIn(
+        api_key=settings["ISUP_STRIPE_SECRET_KEY"],
+        prices=[
+            settings["ISUP_STRIPE_PRICE_PRO"],
+            settings["ISUP_STRIPE_PRICE_BUSINESS"],
+        ],
+        webhook_secret=settings["ISUP_STRIPE_WEBHOOK_SECRET"],
+    ) as server:
+        settings["ISUP_STRIPE_API_BASE"] = server.url
+        saved = {name: os.environ.get(name) for name in settings}
+        os.environ.update(settings)
+        try:
+            yield server
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
 def add_monitor(engine, redis_url: str, name: str, url: str) -> int:
-    """A 2-second HTTP monitor of a loopback target, announced to the probe
-    as the dashboard's form does."""
+    """A one-minute HTTP monitor (the pro plan's shortest interval) of a
+    loopback target, announced to the probe as the dashboard's form does and
+    checked at once as the detail page's "check now" does."""
     client = bus.connect(redis_url)
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -52,15 +89,27 @@ def add_monitor(engine, redis_url: str, name: str, url: str) -> int:
                     "type": "http",
                     "name": name,
                     "url": url,
-                    "interval_seconds": "2",
+                    "interval_seconds": "60",
                     "timeout_seconds": "1",
                 },
                 redis=client,
             )
+        bus.announce_monitor_change(client, monitor.id, "check_now")
         bus.publish_change(client, ORGANIZATION, monitor_id=monitor.id)
         return monitor.id
     finally:
         client.close()
+
+
+def wait_until_up(engine, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            states = {m.current_state for m in session.exec(select(Monitor))}
+        if states == {"up"}:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"monitors not up within {seconds} s: {states}")
 
 
 def pick(page, trigger, option: str) -> None:
@@ -73,13 +122,36 @@ def shot(page, name: str) -> None:
 
 
 def test_a_status_page_is_built_published_protected_and_a_member_invited(
-    dns_server, isup, browser, page, target, redis_server
+    dns_server, stripe_server, isup, browser, page, target, redis_server
 ):
     ARTIFACTS.mkdir(exist_ok=True)
     engine = make_engine(f"sqlite:///{isup.log.parent / 'isup.db'}")
     second = Target()
     try:
+        stripe_server.webhook_url = f"{isup.url}/api/webhooks/stripe"
         sign_up(page, isup.url)
+
+        # The free plan has no status pages: the list says so and links to
+        # the plans, where the owner upgrades through Checkout.
+        page.goto(f"{isup.url}/status-pages")
+        refusal = page.locator("#plan-refusal")
+        expect(refusal).to_contain_text(
+            "The free plan does not include status pages", timeout=30_000
+        )
+        expect(page.locator("#create-form")).to_have_count(0)
+        shot(page, "status-pages-free-plan.png")
+        page.click("#upgrade-link")
+        expect(page.locator("#plan-name")).to_have_text("Free", timeout=30_000)
+        expect(page.locator(".usage").first).to_contain_text("0 of 5")
+        page.click("#upgrade-pro")
+        expect(page).to_have_url(
+            f"{isup.url}/settings/billing?checkout=success", timeout=15_000
+        )
+        expect(page.locator("#checkout-message")).to_be_visible(timeout=30_000)
+        expect(page.locator("#plan-name")).to_have_text("Pro")
+        expect(page.locator("#manage-billing")).to_be_visible()
+        assert [code for _, code in stripe_server.delivered] == [200, 200]
+
         add_monitor(engine, redis_server.url, "Shop backend", target.url)
         add_monitor(engine, redis_server.url, "Payments backend", second.url)
 
@@ -113,10 +185,10 @@ def test_a_status_page_is_built_published_protected_and_a_member_invited(
         )
         expect(components.nth(1).locator(".display-name input")).to_have_value("Shop")
 
-        # The checker's verdicts reach the editor's badges on a reload.
-        page.wait_for_timeout(3_000)
         page.click("#publish")
         expect(page.locator("#visibility")).to_have_text("public", timeout=10_000)
+        # The checker's first verdicts (checked at once) show on a reload.
+        wait_until_up(engine)
         page.reload()
         for n in range(2):
             state = components.nth(n).locator(".component-state")
@@ -186,7 +258,9 @@ def test_a_status_page_is_built_published_protected_and_a_member_invited(
         page.goto(f"{isup.url}/settings")
         expect(page.locator("#invite-form")).to_be_visible(timeout=30_000)
         expect(page.locator(".member")).to_have_count(1)
-        expect(page.locator("#no-billing")).to_be_visible()
+        expect(page.locator("#plan-name")).to_have_text("Pro")
+        expect(page.locator("#upgrade-business")).to_be_visible()
+        expect(page.locator("#upgrade-pro")).to_have_count(0)
         page.fill("#invite-email", "bob@example.test")
         page.click("#invite")
         expect(page.locator("#invite-link")).to_contain_text("/invite/")
