@@ -591,7 +591,7 @@ def route_list(routes: tuple[Route, ...]) -> rx.Component:
                         color_scheme="gray" if r.access == "public" else "amber",
                     ),
                     wrap="wrap",
-                    gap="2",
+                    spacing="2",
                     align="center",
                 ),
                 rx.text(r.meaning, size="2", color_scheme="gray", padding_top="0.25em"),
@@ -708,7 +708,7 @@ def _monitors() -> list[rx.Component]:
         rx.flex(
             *(nav_link(kind.name, f"#{kind.id}", size="2") for kind in MONITOR_KINDS),
             wrap="wrap",
-            gap="3",
+            spacing="3",
         ),
         section("Fields of every kind", field_list(COMMON_FIELDS), anchor="common"),
         *(
@@ -981,7 +981,7 @@ def _contents() -> rx.Component:
         ),
         direction=rx.breakpoints(initial="row", md="column"),
         wrap="wrap",
-        gap=rx.breakpoints(initial="3", md="2"),
+        spacing=rx.breakpoints(initial="3", md="2"),
         min_width="11em",
         padding_top="0.5em",
         id="docs-contents",
