@@ -32,7 +32,7 @@ KIND_CARDS = [
 # name: (label, placeholder, hint)
 BOXES = {
     "name": ("Name", "Website", ""),
-    "http_headers": ("Headers", "Authorization: Bearer …", "One 'Name: value' a line"),
+    "http_headers": ("Headers", "Authorization: Bearer …", "Name: value, one per line"),
     "http_body": ("Body", '{"ping": true}', "Sent with POST, PUT, PATCH, DELETE"),
     "expected_status_codes": (
         "Expected status codes",
@@ -61,7 +61,7 @@ BOXES = {
     "dns_expected": (
         "Expected values",
         "192.0.2.1",
-        "One a line; empty accepts any answer",
+        "One per line; empty accepts any answer",
     ),
     "heartbeat_grace_seconds": (
         "Grace (seconds)",
@@ -138,7 +138,10 @@ def _target_placeholder() -> rx.Var:
 def box(name: str, label=None, placeholder=None, hint: str = "") -> rx.Component:
     """One text box of the form, with its hint and its refusal."""
     if name in BOXES:
-        label, placeholder, hint = BOXES[name]
+        defaults = BOXES[name]
+        label = defaults[0] if label is None else label
+        placeholder = defaults[1] if placeholder is None else placeholder
+        hint = hint or defaults[2]
     props = {
         "id": name,
         "name": name,
@@ -225,15 +228,17 @@ def kind_cards() -> rx.Component:
                     rx.text(about, size="1", color_scheme="gray"),
                     spacing="1",
                     align="start",
+                    width="100%",
                 ),
                 value=kind,
                 id=f"kind-{kind}",
+                justify_content="start",
             )
             for kind, label, about in KIND_CARDS
         ],
         value=State.kind,
         on_value_change=State.set_kind,
-        columns=rx.breakpoints(initial="1", xs="2", md="4"),
+        columns=rx.breakpoints(initial="2", md="4"),
         spacing="2",
         width="100%",
     )
@@ -340,7 +345,6 @@ def ping_addresses() -> rx.Component:
         width="100%",
     )
     known = rx.vstack(
-        rx.text("Ping address", size="2", weight="medium"),
         rx.hstack(
             rx.code(State.ping_url, id="ping-url", word_break="break-all"),
             rx.icon_button(
@@ -453,7 +457,14 @@ def monitor_editor() -> rx.Component:
             section(
                 "Timing",
                 grid(
-                    box("interval_seconds"),
+                    box(
+                        "interval_seconds",
+                        rx.cond(
+                            State.kind == "heartbeat",
+                            "Expected every (seconds)",
+                            "Interval (seconds)",
+                        ),
+                    ),
                     box("timeout_seconds"),
                     box("heartbeat_grace_seconds"),
                     box("response_time_threshold"),
@@ -483,7 +494,11 @@ def monitor_editor() -> rx.Component:
                 ),
                 rx.link(
                     rx.button("Cancel", variant="soft", type="button"),
-                    href="/dashboard",
+                    href=rx.cond(
+                        State.editing_id > 0,
+                        "/monitors/" + State.editing_id.to_string(),
+                        "/dashboard",
+                    ),
                 ),
                 rx.cond(
                     ~State.can_write,
