@@ -25,6 +25,7 @@ from isup_app.core.db import get_engine
 from isup_app.core.models import MonitorStatus, StatusPage
 from isup_app.core.monitors import list_monitors
 from isup_app.core.settings import get_settings
+from isup_app.states import live
 from isup_app.states.session import identity_for, require_write
 
 logger = logging.getLogger(__name__)
@@ -365,6 +366,11 @@ class StatusPageEditorState(rx.State):
             self.view = view
             self.editing_id = view.id
             self.not_found = False
+        token = self.router.session.client_token
+        if self.not_found:
+            forget(token)
+        else:
+            watch(token, organization_id, self.view)
         self.loaded = True
 
     @rx.event
@@ -532,3 +538,68 @@ def _components(change):
         change_components(session, organization_id, page_id, change)
 
     return action
+
+
+# --- live --------------------------------------------------------------------
+
+# client token -> (organization id, page id, monitor ids on the page) of the
+# editor tabs this worker serves
+_watchers: dict[str, tuple[str, int, frozenset[int]]] = {}
+
+
+def watch(token: str, organization_id: str, view: PageView) -> None:
+    monitors = frozenset(c.monitor_id for c in view.components)
+    _watchers[token] = (organization_id, view.id, monitors)
+
+
+def forget(token: str) -> None:
+    _watchers.pop(token, None)
+
+
+async def push_editor(app: rx.App, organization_id: str | None, monitor_id: int | None):
+    """Reload every open editor of a page that shows the changed monitor (all
+    of the organization's editors when ``monitor_id`` is None, every editor
+    when ``organization_id`` is None too), so component states stay live."""
+    tabs = {
+        token: watched
+        for token, watched in list(_watchers.items())
+        if (organization_id is None or watched[0] == organization_id)
+        and (monitor_id is None or monitor_id in watched[2])
+    }
+    if not tabs:
+        return
+
+    views: dict[tuple[str, int], PageView | None] = {}
+    for org, page_id, _ in tabs.values():
+        if (org, page_id) not in views:
+            try:
+                views[org, page_id] = await asyncio.to_thread(read_page, org, page_id)
+            except sp.StatusPageNotFound:
+                views[org, page_id] = None
+
+    token_manager = app.event_namespace._token_manager
+    for token, (org, page_id, _) in tabs.items():
+        if not await token_manager.is_token_connected(token):
+            forget(token)
+            continue
+        state_token = rx.BaseStateToken(ident=token, cls=StatusPageEditorState)
+        try:
+            async with app.modify_state(state_token) as root:
+                editor = await root.get_state(StatusPageEditorState)
+                # The tab may have moved on to another page meanwhile.
+                if editor.editing_id != page_id:
+                    continue
+                view = views[org, page_id]
+                if view is None:
+                    editor.view, editor.editing_id = PageView(), 0
+                    editor.not_found = True
+                    forget(token)
+                else:
+                    editor.view = view
+                    watch(token, org, view)
+        except Exception:
+            # One tab's trouble must not hold back the others.
+            logger.exception("live editor push failed org=%s", org)
+
+
+live.add_pusher(push_editor)

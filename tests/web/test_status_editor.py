@@ -3,12 +3,14 @@ PostgreSQL: who may change a page, whose pages can be seen, and how the
 core's refusals reach the form."""
 
 import json
+import time
 
 import pytest
 from sqlmodel import select
 
+from isup_app.core import bus
 from isup_app.core import status_pages as sp
-from isup_app.core.models import Membership, RoleName, StatusPage
+from isup_app.core.models import Membership, MonitorState, RoleName, StatusPage
 from isup_app.core.settings import get_settings
 from isup_app.states.status_editor import StatusPageEditorState, StatusPageListState
 from tests.factories import make_monitor
@@ -354,3 +356,39 @@ def test_a_plan_without_status_pages_refuses_creation_and_links_to_upgrade(
     assert var(loaded, "plan_message") == message
     assert var(refused, "plan_message") == message
     assert session.exec(select(StatusPage)).first() is None
+
+
+def test_a_component_state_change_reaches_the_open_editor_within_a_second(
+    web, session, redis_url
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    shop = make_monitor(session, organization_id=org, name="Shop")
+    elsewhere = make_monitor(session, organization_id=org, name="Elsewhere")
+    page = make_page(session, org)
+    sp.set_page_monitors(session, org, page.id, [(shop.id, "Shop", 1)])
+    publisher = bus.connect(redis_url)
+
+    def shop_state(delta):
+        components = (var(delta, "view") or {}).get("components") or []
+        return components[0]["state"] if components else None
+
+    tab = Tab(web, cookie, page.id)
+    try:
+        assert shop_state(tab.loaded()) == "unknown"
+        # A monitor that is not on the page changes nothing here.
+        bus.publish_change(publisher, org, monitor_id=elsewhere.id)
+        with pytest.raises(AssertionError):
+            tab.wait_for(EDITOR, lambda d: var(d, "view") is not None, timeout=1.0)
+
+        shop.current_state = MonitorState.DOWN
+        session.add(shop)
+        session.commit()
+        sent = time.monotonic()
+        bus.publish_change(publisher, org, monitor_id=shop.id)
+        tab.wait_for(EDITOR, lambda d: shop_state(d) == "down", timeout=2.0)
+        arrived = time.monotonic() - sent
+    finally:
+        tab.close()
+        publisher.close()
+
+    assert arrived < 1.0
