@@ -393,6 +393,10 @@ class MonitorEditorState(rx.State):
         self.chosen_contacts = [*kept, contact_id] if checked else kept
 
     def _show(self, loaded: Loaded, monitor_id: int) -> None:
+        # Remounted boxes show the loaded values; when they are what the
+        # page already shows (a reconnect reruns the page load), the boxes
+        # stay mounted and keep what was typed.
+        remount = loaded.values != self.values or monitor_id != self.editing_id
         self.found = True
         self.loaded = True
         self.editing_id = monitor_id
@@ -416,7 +420,8 @@ class MonitorEditorState(rx.State):
         self.errors = {}
         self.other_errors = []
         self.plan_error = ""
-        self.form_key += 1
+        if remount:
+            self.form_key += 1
 
     @rx.event(background=True)
     async def load_new(self):

@@ -69,6 +69,8 @@ GOOD = {
         "tags": "jobs",
     },
 }
+# Checkboxes ticked off before saving.
+UNCHECKED = {"http": "verify_tls", "keyword": "keyword_case_sensitive"}
 # What each kind saved, beyond its name and type.
 SAVED = {
     "http": {
@@ -80,8 +82,14 @@ SAVED = {
         "response_time_threshold": 800,
         "tags": ["web", "eu"],
         "follow_redirects": True,
+        "verify_tls": False,
     },
-    "keyword": {"keyword": "Welcome", "keyword_type": "absent"},
+    "keyword": {
+        "keyword": "Welcome",
+        "keyword_type": "absent",
+        "keyword_case_sensitive": False,
+        "verify_tls": True,
+    },
     "port": {"url": "127.0.0.1", "port": 5432},
     "ping": {"url": "127.0.0.1", "ping_count": 4},
     "ssl": {"url": "localhost", "port": 8443, "ssl_expiry_alert_days": [20, 5]},
@@ -184,6 +192,9 @@ def test_each_kind_is_saved_with_its_own_fields(kind, editor, session):
     tab = editor(cookie)
     tab.open()
     tab.choose(kind)
+    if kind in UNCHECKED:
+        tab.send("set_check", name=UNCHECKED[kind], checked=False)
+        tab.wait(lambda d: d.get("checks_rx_state_", {}).get(UNCHECKED[kind]) is False)
 
     tab.send("save", form_data=GOOD[kind])
     events = tab.tab.events(timeout=10)
@@ -416,3 +427,24 @@ def test_a_monitor_past_the_plans_count_is_refused_with_an_upgrade_link(
     assert "Upgrade at" not in delta["plan_error_rx_state_"]
     assert delta["upgrade_url_rx_state_"].endswith("/pricing")
     assert len(saved_monitors(session)) == 5
+
+
+def test_loading_the_page_again_keeps_the_boxes_unless_the_monitor_changed(
+    editor, session
+):
+    # A reconnect runs the page load again; a new form key would remount
+    # the boxes and drop what was typed in them.
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(session, organization_id=org)
+    tab = editor(cookie, monitor.id)
+    first = tab.open()
+
+    again = tab.open()
+    monitor.name = "Renamed elsewhere"
+    session.add(monitor)
+    session.commit()
+    changed = tab.open()
+
+    assert "form_key_rx_state_" not in again
+    assert changed["form_key_rx_state_"] == first["form_key_rx_state_"] + 1
+    assert changed["values_rx_state_"]["name"] == "Renamed elsewhere"
