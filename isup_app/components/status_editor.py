@@ -224,6 +224,7 @@ def component_row(line: ComponentLine, index: rx.Var) -> rx.Component:
                 default_value=line.display_name,
                 on_blur=lambda value: State.rename_component(line.monitor_id, value),
                 aria_label="Display name",
+                disabled=~State.can_write,
                 class_name="display-name",
                 width="100%",
             ),

@@ -77,12 +77,18 @@ def refusal(exc: sp.StatusPageError) -> str:
     return exc.message[:1].upper() + exc.message[1:] + "."
 
 
+def plan_message(exc: plans.PlanError) -> str:
+    """The refusal without its trailing upgrade address: the page links to
+    the organization page, where the upgrade buttons are."""
+    return str(exc).removesuffix(f" Upgrade at {exc.upgrade_url}")
+
+
 def plan_refusal(session: Session, organization_id: str) -> str:
     """Why this organization cannot create status pages, or ''."""
     try:
         plans.require_feature(session, organization_id, plans.STATUS_PAGES)
     except plans.PlanError as exc:
-        return str(exc).split(" Upgrade at ")[0]
+        return plan_message(exc)
     return ""
 
 
@@ -322,7 +328,7 @@ class StatusPageListState(rx.State):
             self.errors = {exc.field: refusal(exc)}
             return
         except plans.PlanError as exc:
-            self.plan_message = str(exc).split(" Upgrade at ")[0]
+            self.plan_message = plan_message(exc)
             return
         logger.info("status page created org=%s page=%s", organization_id, page_id)
         return rx.redirect(f"/status-pages/{page_id}")
