@@ -126,6 +126,19 @@ def test_each_kind_is_added_and_reaches_its_state(isup, targets, page):
         expect(row(page, kind)).to_have_attribute("data-state", "up", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "monitor-new-list.png"), full_page=True)
 
+    # An edit reaches the checker: the keyword page now lacks the keyword.
+    keyword_id = row(page, "keyword").get_attribute("id").removeprefix("monitor-")
+    page.goto(f"{isup.url}/monitors/{keyword_id}/edit")
+    expect(page.locator("#keyword")).to_have_value("Welcome", timeout=30_000)
+    expect(page.locator("#url")).to_have_value(targets["http"].url("/"))
+    page.fill("#keyword", "Goodbye")
+    page.screenshot(path=str(ARTIFACTS / "monitor-edit-keyword.png"), full_page=True)
+    page.click("#add-monitor")
+    expect(page).to_have_url(re.compile(rf"/monitors/{keyword_id}$"), timeout=10_000)
+    page.goto(f"{isup.url}/dashboard")
+    expect(row(page, "keyword")).to_have_attribute("data-state", "down", timeout=30_000)
+    expect(row(page, "http")).to_have_attribute("data-state", "up")
+
     # At phone width the form fits the screen.
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{isup.url}/monitors/new")
