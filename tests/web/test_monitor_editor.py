@@ -448,3 +448,25 @@ def test_loading_the_page_again_keeps_the_boxes_unless_the_monitor_changed(
     assert "form_key_rx_state_" not in again
     assert changed["form_key_rx_state_"] == first["form_key_rx_state_"] + 1
     assert changed["values_rx_state_"]["name"] == "Renamed elsewhere"
+
+
+def test_another_organizations_contact_cannot_be_attached(editor, session):
+    cookie, _ = session_cookie(session, "ada@example.test")
+    other = Organization(name="Other")
+    session.add(other)
+    session.commit()
+    theirs = AlertContact(
+        organization_id=other.id, name="Theirs", type=ContactType.WEBHOOK
+    )
+    session.add(theirs)
+    session.commit()
+    tab = editor(cookie)
+    tab.open()
+
+    tab.send("toggle_contact", contact_id=str(theirs.id), checked=True)
+    tab.send("save", form_data=GOOD["http"])
+    errors = tab.refusal()["errors_rx_state_"]
+
+    assert errors == {"alert_contacts": "a chosen contact no longer exists"}
+    assert saved_monitors(session) == []
+    assert session.exec(select(MonitorAlertContact)).first() is None
