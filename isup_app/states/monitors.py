@@ -176,7 +176,7 @@ class MonitorListState(rx.State):
     def _replace_all(self, rows: list[MonitorRow]) -> None:
         self._all = rows
         self.loaded = True
-        self._apply()
+        self._apply(everything=True)
 
     def _put(self, monitor_id: int, row: MonitorRow | None) -> None:
         """Insert, update or (with ``row`` None) drop one monitor's line."""
@@ -187,7 +187,7 @@ class MonitorListState(rx.State):
         self._all = kept
         self._apply()
 
-    def _apply(self) -> None:
+    def _apply(self, everything: bool = False) -> None:
         shown = [
             row
             for row in self._all
@@ -195,11 +195,19 @@ class MonitorListState(rx.State):
                 row, self.search, self.state_filter, self.kind_filter, self.tag_filter
             )
         ]
-        self.total = len(self._all)
-        self.matching = len(shown)
-        self.rows = shown[: self.limit]
-        self.counts = state_counts(self._all)
-        self.tags = sorted({tag for row in self._all for tag in row.tags})
+        # Assign only what changed: Reflex resends every assigned var whole,
+        # and a change to a monitor outside the shown page alters the counts
+        # alone. A full load sends everything (an empty list too).
+        figures = {
+            "total": len(self._all),
+            "matching": len(shown),
+            "rows": shown[: self.limit],
+            "counts": state_counts(self._all),
+            "tags": sorted({tag for row in self._all for tag in row.tags}),
+        }
+        for name, value in figures.items():
+            if everything or getattr(self, name) != value:
+                setattr(self, name, value)
 
     @rx.event
     def set_search(self, value: str):
