@@ -49,7 +49,7 @@ def nav_link(label: str, href: str, **props) -> rx.Component:
 def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.icon("activity", size=22, color=rx.color("accent", 9)),
+            rx.icon("activity", size=22, color=rx.color("teal", 9)),
             rx.heading("IsUp", size="6", weight="bold"),
             align="center",
             spacing="2",

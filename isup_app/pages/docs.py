@@ -589,7 +589,9 @@ def route_list(routes: tuple[Route, ...]) -> rx.Component:
                         r.access,
                         variant="outline",
                         color_scheme="gray" if r.access == "public" else "amber",
-                    ),
+                    )
+                    if r.access
+                    else rx.fragment(),
                     wrap="wrap",
                     spacing="2",
                     align="center",
@@ -738,27 +740,29 @@ def _heartbeats() -> list[rx.Component]:
             "job, a backup, a queue worker): the job calls its ping address "
             "when it finishes. IsUp makes the address when you add the "
             "monitor and shows it on the monitor's page; the token in it is "
-            "the only key, so keep it private. A new token can be made at any "
-            "time."
+            "the only key, so keep it private."
         ),
         section(
             "Addresses",
-            field_list(
+            route_list(
                 (
-                    Field("/api/heartbeat/<token>", "GET, POST or HEAD", "Success."),
-                    Field(
+                    Route("GET, POST, HEAD", "/api/heartbeat/<token>", "", "Success."),
+                    Route(
+                        "GET, POST, HEAD",
                         "/api/heartbeat/<token>/start",
-                        "GET, POST or HEAD",
+                        "",
                         "The job started; a ping must follow within the grace.",
                     ),
-                    Field(
+                    Route(
+                        "GET, POST, HEAD",
                         "/api/heartbeat/<token>/fail",
-                        "GET, POST or HEAD",
+                        "",
                         "The job failed: down at once.",
                     ),
-                    Field(
+                    Route(
+                        "GET, POST, HEAD",
                         "/api/heartbeat/<token>/<exit status>",
-                        "GET, POST or HEAD",
+                        "",
                         "0 is success; 1 to 255 is down, 'the job ended with "
                         "exit status N'.",
                     ),

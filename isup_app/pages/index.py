@@ -40,7 +40,7 @@ def _hero() -> rx.Component:
                 id="hero-docs",
             ),
             rx.link(
-                rx.button("Open the dashboard", size="3", variant="ghost"),
+                rx.button("Open the dashboard", size="3", variant="soft"),
                 href="/dashboard",
                 id="to-dashboard",
             ),
@@ -59,7 +59,7 @@ def _kind_card(kind: Kind) -> rx.Component:
     return nav_link(
         rx.card(
             rx.hstack(
-                rx.icon(kind.icon, size=20, color=rx.color("accent", 10)),
+                rx.icon(kind.icon, size=20, color=rx.color("teal", 10)),
                 rx.heading(kind.name, size="4"),
                 align="center",
                 spacing="2",
@@ -160,9 +160,10 @@ def _call() -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.heading("Start with five monitors, free.", size="6"),
+                rx.heading("Start monitoring in a minute.", size="6"),
                 rx.text(
-                    "Or run IsUp yourself: one command, every feature, no limits.",
+                    "Five monitors free on the hosted plans, or run IsUp "
+                    "yourself: one command, every feature, no limits.",
                     color_scheme="gray",
                 ),
                 spacing="2",

@@ -45,25 +45,27 @@ class PlanCard:
 
 
 def _count(value: int | None, unit: str) -> str:
-    return "No limit" if value is None else f"{value:,} {unit}"
+    return f"Unlimited {unit}" if value is None else f"{value:,} {unit}"
 
 
 def _interval(seconds: int | None) -> str:
     if seconds is None:
-        return "Any interval"
+        return "Checks at any interval"
     if seconds % 60 == 0:
         minutes = seconds // 60
-        return "Every minute" if minutes == 1 else f"Every {minutes} minutes"
-    return f"Every {seconds} seconds"
+        return (
+            "Checks every minute" if minutes == 1 else f"Checks every {minutes} minutes"
+        )
+    return f"Checks every {seconds} seconds"
 
 
 def _history(days: int | None) -> str:
     if days is None:
-        return "Kept for ever"
+        return "History kept for ever"
     if days % 365 == 0:
         years = days // 365
-        return "1 year" if years == 1 else f"{years} years"
-    return f"{days} days"
+        return "A year of history" if years == 1 else f"{years} years of history"
+    return f"{days} days of history"
 
 
 def plan_card(plan: dict) -> PlanCard:
