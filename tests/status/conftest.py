@@ -128,7 +128,8 @@ def scene(session: Session) -> Scene:
     incident = Incident(
         monitor_id=api.id,
         organization_id=DEFAULT_ORG,
-        started_at=NOW - timedelta(minutes=30),
+        # Today, even in the first half hour after midnight.
+        started_at=max(NOW - timedelta(minutes=30), NOW.replace(hour=0, minute=0)),
         cause="connect",
         error_message="connect to 127.0.0.1:45678 refused (user:s3cret)",
     )
