@@ -43,6 +43,7 @@ from fastapi.routing import APIRoute
 from feedgen.feed import FeedGenerator
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.routing import Match
@@ -78,6 +79,20 @@ def _format_time(value: datetime | None) -> str:
 
 
 _templates.filters["when"] = _format_time
+
+
+def _bars_markup(bars: list[sp.Bar]) -> Markup:
+    # 90 bars a component, 20 components: one join here instead of a
+    # template loop is most of a page's rendering time saved.
+    return Markup(
+        "".join(
+            f'<li class="{escape(b.state)}" data-tip="{escape(b.tooltip)}"></li>'
+            for b in bars
+        )
+    )
+
+
+_templates.filters["bars"] = _bars_markup
 
 
 # --- the runtime: database, cache, cookies, rate limits ---------------------

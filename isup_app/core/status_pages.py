@@ -505,7 +505,7 @@ class Bar:
 
     @property
     def tooltip(self) -> str:
-        when = self.date.strftime("%d %b %Y").lstrip("0")
+        when = f"{self.date.day} {MONTHS[self.date.month - 1]} {self.date.year}"
         if self.state == "no_data" or self.uptime is None:
             text = f"{when}: no data"
         else:
@@ -516,6 +516,9 @@ class Bar:
             plural = "s" if self.incidents != 1 else ""
             text += f", {self.incidents} incident{plural}"
         return text
+
+
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 @dataclass(frozen=True)
