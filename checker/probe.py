@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 import redis.asyncio as aioredis
+import sqlalchemy as sa
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers import base as _apscheduler_base
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -55,6 +56,7 @@ RunCheck = Callable[..., Awaitable[CheckOutcome]]
 
 MIN_INTERVAL_SECONDS = 1
 STOP_GRACE_SECONDS = 5.0
+LOAD_CHUNK = 500
 
 
 class ClockedScheduler(AsyncIOScheduler):
@@ -138,6 +140,7 @@ class Probe:
         self._concurrency = concurrency
         self.monitors: dict[int, Monitor] = {}
         self._versions: dict[int, datetime | None] = {}
+        self._fingerprint: tuple | None = None
         self._failures: dict[int, int] = {}
         self._checks: set[asyncio.Task] = set()
         self._running: dict[int, int] = {}
@@ -170,6 +173,10 @@ class Probe:
         """Stop scheduling, let running checks finish (up to ``grace``
         seconds) so their results are not lost, then close."""
         if self.scheduler.running:
+            # Let job coroutines already handed to the loop return (they only
+            # start a check) rather than be cancelled by the shutdown.
+            self.scheduler.pause()
+            await asyncio.sleep(0)
             self.scheduler.shutdown(wait=False)
         for task in self._tasks:
             task.cancel()
@@ -187,8 +194,20 @@ class Probe:
 
     def refresh(self) -> None:
         """Bring the table in line with the database: a cheap read of ids and
-        ``updated_at``, then full rows only for what is new or changed."""
+        ``updated_at``, then full rows only for what is new or changed.
+
+        Every change to a monitor (status included) moves its ``updated_at``,
+        so when the table's count and newest ``updated_at`` are as before,
+        nothing is read at all.
+        """
         with Session(self.engine) as session:
+            fingerprint = tuple(
+                session.exec(
+                    select(sa.func.count(Monitor.id), sa.func.max(Monitor.updated_at))
+                ).one()
+            )
+            if fingerprint == self._fingerprint:
+                return
             rows = session.exec(
                 select(Monitor.id, Monitor.updated_at).where(
                     Monitor.status == MonitorStatus.ACTIVE
@@ -203,16 +222,27 @@ class Probe:
             if monitor_id not in self._versions
             or self._versions[monitor_id] != updated_at
         ]
-        for monitor_id in changed:
-            self.reload(monitor_id)
+        for first in range(0, len(changed), LOAD_CHUNK):
+            ids = changed[first : first + LOAD_CHUNK]
+            with Session(self.engine) as session:
+                loaded = {
+                    m.id: m
+                    for m in session.exec(select(Monitor).where(Monitor.id.in_(ids)))
+                }
+                session.expunge_all()
+            for monitor_id in ids:
+                self._take(monitor_id, loaded.get(monitor_id))
+        self._fingerprint = fingerprint
 
     def reload(self, monitor_id: int) -> Monitor | None:
         """Read one monitor again and (re)schedule, keep or drop it."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine) as session:
             monitor = session.get(Monitor, monitor_id)
             if monitor is not None:
                 session.expunge(monitor)
+        return self._take(monitor_id, monitor)
 
+    def _take(self, monitor_id: int, monitor: Monitor | None) -> Monitor | None:
         if monitor is None or not should_run_here(monitor, self.region):
             # Remember inactive versions too, so the refresh does not re-read
             # a monitor of another region on every pass.
