@@ -123,7 +123,9 @@ def is_public(path: str) -> bool:
     """Whether ``path`` may be reached without a session."""
     if path.endswith(".data"):  # React Router's data requests for a page
         path = path.removesuffix(".data").removesuffix("/_root") or "/"
-    if path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES):
+    # The static frontend serves a page at its path with a trailing slash too.
+    exact = path.rstrip("/") or "/"
+    if exact in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES):
         return True
     if path.startswith("/api/"):
         return False
@@ -576,17 +578,20 @@ def _sign_in_again(message: str) -> Response:
 
 @router.api_route("/sign-out", methods=["GET", "POST"], include_in_schema=False)
 def sign_out(request: Request) -> Response:
+    """Clear the cookies, remember the session as ended (so that a copy of
+    the cookie stops working too), and end the WorkOS session at WorkOS."""
     settings = get_settings()
     target = "/"
-    raw = request.cookies.get(auth.SESSION_COOKIE)
-    if raw and auth.workos_enabled(settings):
-        try:
-            sealed = auth.workos_client(settings).user_management.load_sealed_session(
-                session_data=raw, cookie_password=auth.cookie_password(settings)
+    session_id = auth.session_id_of(
+        request.cookies.get(auth.SESSION_COOKIE, ""), settings
+    )
+    if session_id:
+        auth.end_session(session_id, settings)
+        if auth.workos_enabled(settings):
+            target = auth.workos_client(settings).user_management.get_logout_url(
+                session_id=session_id, return_to=settings.public_url
             )
-            target = sealed.get_logout_url(return_to=settings.public_url)
-        except Exception as exc:  # an invalid session has nothing to end
-            logger.info("workos sign-out skipped error=%s", type(exc).__name__)
+        logger.info("signed out workos=%s", auth.workos_enabled(settings))
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     response.delete_cookie(auth.ORG_COOKIE, path="/")

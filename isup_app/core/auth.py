@@ -221,6 +221,64 @@ def _verified_ignoring_expiry(sealed, token: str) -> dict | None:
     return claims
 
 
+# --- ended sessions ---------------------------------------------------------
+
+ENDED_PREFIX = "isup:session-ended:"
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def session_id_of(raw: str, settings: Settings) -> str | None:
+    """The session id inside a genuine cookie (expired or not), else None."""
+    if not raw:
+        return None
+    if not workos_enabled(settings):
+        found = _local_user(raw, settings, time.time)
+        return found[1] if found else None
+    from workos.session import unseal_data
+
+    try:
+        sealed = workos_client(settings).user_management.load_sealed_session(
+            session_data=raw, cookie_password=cookie_password(settings)
+        )
+        data = unseal_data(raw, cookie_password(settings))
+    except Exception:  # not ours, or garbage
+        return None
+    claims = _verified_ignoring_expiry(sealed, data.get("access_token", ""))
+    return str(claims["sid"]) if claims else None
+
+
+def end_session(session_id: str, settings: Settings) -> bool:
+    """Remember that ``session_id`` signed out, for as long as any cookie of
+    it could live, so that a copy of the cookie stops working too. Needs
+    Redis; answers whether it was recorded."""
+    if not session_id or not settings.redis_url:
+        return False
+    try:
+        _redis(settings.redis_url).set(
+            ENDED_PREFIX + session_id, "1", ex=settings.session_days * 86400
+        )
+    except Exception as exc:  # redis down: the cookie is still cleared
+        logger.warning("session end not recorded error=%s", type(exc).__name__)
+        return False
+    return True
+
+
+def _session_ended(session_id: str, settings: Settings) -> bool:
+    if not session_id or not settings.redis_url:
+        return False
+    try:
+        return bool(_redis(settings.redis_url).exists(ENDED_PREFIX + session_id))
+    except Exception as exc:  # redis down: fall back to the cookie alone
+        logger.warning("ended sessions unreadable error=%s", type(exc).__name__)
+        return False
+
+
 # --- the one way in ---------------------------------------------------------
 
 
@@ -265,6 +323,8 @@ def identity_from_cookies(
             return None
         kind, session_id = "local", local[1]
 
+    if _session_ended(session_id, settings):
+        return None
     membership = _active_membership(session, user.id, cookies.get(ORG_COOKIE))
     if membership is None:
         return None

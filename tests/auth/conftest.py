@@ -26,6 +26,7 @@ AUTH_SETTINGS = (
     "ALLOW_SIGNUP",
     "DATABASE_URL",
     "SMTP_HOST",
+    "REDIS_URL",
     "RESEND_API_KEY",
 )
 
@@ -69,6 +70,14 @@ def fresh_throttle(monkeypatch):
     from isup_app.api import auth as auth_routes
 
     monkeypatch.setattr(auth_routes, "throttle", auth_routes.Throttle())
+
+
+@pytest.fixture
+def with_redis(monkeypatch, app_settings, redis_url: str) -> str:
+    """The app with Redis, as the launcher always runs it."""
+    monkeypatch.setenv("ISUP_REDIS_URL", redis_url)
+    get_settings.cache_clear()
+    return redis_url
 
 
 @pytest.fixture

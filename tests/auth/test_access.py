@@ -231,3 +231,29 @@ def test_dashboard_on_a_status_page_domain_still_needs_a_session(
     response = client.get("/dashboard", headers={"host": verified_domain})
 
     assert response.status_code == 302
+
+
+def test_signed_out_cookie_copy_stops_working(
+    client, session, app_settings, with_redis
+):
+    name, value = signed_in_cookie(session, app_settings)
+    client.cookies.set(name, value, domain="testserver.local")
+    assert client.get("/api/auth/me").status_code == 200
+
+    client.post("/sign-out")
+    client.cookies.set(name, value, domain="testserver.local")  # a kept copy
+
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_other_sessions_of_the_same_person_go_on(
+    client, session, app_settings, with_redis
+):
+    name, first = signed_in_cookie(session, app_settings)
+    _, second = signed_in_cookie(session, app_settings)
+    client.cookies.set(name, first, domain="testserver.local")
+    client.post("/sign-out")
+
+    client.cookies.set(name, second, domain="testserver.local")
+
+    assert client.get("/api/auth/me").status_code == 200

@@ -275,3 +275,39 @@ def test_event_accepts_a_recently_expired_token_without_refreshing(
     assert identity is not None and identity.kind == "workos"
     assert too_old is None
     assert not [r for r in workos.requests[before:] if r[0] == "POST"]
+
+
+def test_signed_out_workos_cookie_copy_stops_working_even_for_events(
+    client, workos, workos_settings, ada, session, with_redis
+):
+    from isup_app.core.settings import get_settings
+
+    sign_in(client, workos)
+    kept = client.cookies["isup_session"]
+
+    client.get("/sign-out")
+
+    for allow_refresh in (True, False):
+        assert (
+            auth.identity_from_cookies(
+                {"isup_session": kept},
+                session,
+                get_settings(),
+                allow_refresh=allow_refresh,
+                grace_seconds=auth.EVENT_GRACE_SECONDS,
+            )
+            is None
+        )
+
+
+def test_sign_out_with_an_expired_token_still_ends_the_workos_session(
+    client, workos, workos_settings, ada
+):
+    workos.token_ttl = -60
+    sign_in(client, workos)
+
+    response = client.get("/sign-out")
+
+    logout = urlsplit(response.headers["location"])
+    assert logout.path == "/user_management/sessions/logout"
+    assert parse_qs(logout.query)["session_id"][0].startswith("session_")
