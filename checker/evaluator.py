@@ -57,7 +57,7 @@ from isup_app.core.models import (
     MonitorStatus,
     ResolvedBy,
 )
-from isup_app.core.outcome import CheckOutcome, ResultMessage, Verdict, utcnow
+from isup_app.core.outcome import CheckOutcome, ResultMessage, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,6 @@ class Evaluator:
         batch_size: int = 200,
         claim_idle_ms: int = 30_000,
         block_ms: int = bus.BLOCK_MS,
-        clock: Callable[[], datetime] = utcnow,
         result_hooks: list[Callable] | None = None,
         transition_hooks: list[Callable] | None = None,
         after_commit_hooks: list[Callable] | None = None,
@@ -134,7 +133,6 @@ class Evaluator:
         self.batch_size = batch_size
         self.claim_idle_ms = claim_idle_ms
         self.block_ms = min(block_ms, bus.BLOCK_MS)
-        self.clock = clock
         # Regions a monitor with an empty list is checked from.
         self.regions = list(regions or [])
         self.result_hooks = _hooks_or(result_hooks, hook_lists.RESULT_HOOKS)

@@ -220,6 +220,9 @@ class Notifier:
                 return None
             row = session.get(NotificationOutbox, outbox_id)
             contact = session.get(AlertContact, row.contact_id)
+            if contact is None:
+                session.rollback()
+                return None
             if not contact.is_verified or contact.disabled_reason:
                 row.status = "skipped"
                 row.last_error = (

@@ -175,6 +175,25 @@ def create_window(
     return window
 
 
+def list_windows(session: Session, organization_id: str) -> list[MaintenanceWindow]:
+    return list(
+        session.exec(
+            select(MaintenanceWindow)
+            .where(MaintenanceWindow.organization_id == organization_id)
+            .order_by(MaintenanceWindow.starts_at)
+        )
+    )
+
+
+def delete_window(session: Session, organization_id: str, window_id: int) -> bool:
+    window = session.get(MaintenanceWindow, window_id)
+    if window is None or window.organization_id != organization_id:
+        return False
+    session.delete(window)
+    session.commit()
+    return True
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

@@ -46,6 +46,17 @@ def _close_stray_event_loop(request):
     policy.set_event_loop(None)
 
 
+@pytest.fixture
+def target():
+    """A local HTTP server answering 200, to be stopped and started again."""
+    from tests.alerts.processes import Target
+
+    server = Target()
+    server.start()
+    yield server
+    server.stop()
+
+
 def _serve(stand_in):
     stand_in.start()
     yield stand_in

@@ -5,7 +5,9 @@ import pytest
 from isup_app.core.maintenance import (
     MaintenanceError,
     create_window,
+    delete_window,
     in_maintenance,
+    list_windows,
     maintenance_intervals,
 )
 from tests.factories import DEFAULT_ORG, make_monitor
@@ -154,3 +156,20 @@ def test_bad_window_is_refused_naming_the_field(session, fields, field):
         create_window(session, DEFAULT_ORG, **values)
 
     assert err.value.field == field
+
+
+def test_deleted_window_no_longer_applies(session):
+    monitor = make_monitor(session)
+    window = create_window(
+        session,
+        DEFAULT_ORG,
+        title="Upgrade",
+        starts_at=_at("2026-03-01T10:00"),
+        ends_at=_at("2026-03-01T11:00"),
+    )
+
+    assert not delete_window(session, "org_other", window.id)
+    assert delete_window(session, DEFAULT_ORG, window.id)
+
+    assert list_windows(session, DEFAULT_ORG) == []
+    assert not in_maintenance(session, monitor, _at("2026-03-01T10:30"))

@@ -4,13 +4,7 @@ checker.notifier``), killed with SIGKILL, against a real target and a real
 webhook receiver on loopback."""
 
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -23,100 +17,11 @@ from isup_app.core.models import (
     Notification,
     NotificationOutbox,
 )
-from isup_app.core.settings import ROOT
 from tests.alerts.conftest import wait_until
+from tests.alerts.processes import Processes
 from tests.factories import make_monitor
 from tests.standins.smtp import free_port
 from tests.standins.webhook import WebhookReceiver
-
-
-class Target:
-    """An HTTP server that answers 200, and can be stopped and started again
-    on the same port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self._server = None
-
-    def start(self):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        ).start()
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-class Processes:
-    """The checker and a notifier, started and killed together."""
-
-    def __init__(self, env: dict, logs: Path):
-        self.env = env
-        self.logs = logs
-        self.running: list[subprocess.Popen] = []
-        self.lives = 0
-
-    def start(self):
-        self.lives += 1
-        for module in ("checker", "checker.notifier"):
-            log = open(self.logs / f"{module}-{self.lives}.log", "wb")  # noqa: SIM115
-            self.running.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", module],
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-            log.close()
-
-    def kill(self):
-        for process in self.running:
-            process.send_signal(signal.SIGKILL)
-        for process in self.running:
-            process.wait(timeout=10)
-        self.running = []
-
-    def stop(self):
-        for process in self.running:
-            process.send_signal(signal.SIGTERM)
-        for process in self.running:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.running = []
-
-    def output(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text()[-3000:]}"
-            for path in sorted(self.logs.glob("*.log"))
-        )
-
-
-@pytest.fixture
-def target():
-    server = Target()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
