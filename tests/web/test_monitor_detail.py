@@ -431,7 +431,9 @@ def test_a_change_to_another_monitor_leaves_the_page_alone(web, session, publish
     tab, _ = open_detail(web, cookie, shown.id)
     try:
         bus.publish_change(publisher, org, monitor_id=other.id)
+        seen = []
         with pytest.raises(AssertionError):
-            tab.wait_for(MonitorDetailState, lambda d: True, timeout=1.0)
+            tab.wait_for(MonitorDetailState, seen.append, timeout=1.0)
+        assert seen == []
     finally:
         tab.close()
