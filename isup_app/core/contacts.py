@@ -258,22 +258,6 @@ def recipients(session: Session, monitor: Monitor) -> list[AlertContact]:
     ]
 
 
-def incident_notifications(
-    session: Session, organization_id: str, incident_id: int
-) -> list[Notification]:
-    """Every attempt to tell someone about one incident, oldest first."""
-    return list(
-        session.exec(
-            select(Notification)
-            .where(
-                Notification.organization_id == organization_id,
-                Notification.incident_id == incident_id,
-            )
-            .order_by(Notification.sent_at, Notification.id)
-        )
-    )
-
-
 # --- verification -----------------------------------------------------------
 
 

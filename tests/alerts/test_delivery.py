@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from checker.incidents import queue_down
-from isup_app.core.contacts import incident_notifications, set_monitor_contacts
+from isup_app.core.contacts import set_monitor_contacts
+from isup_app.core.incidents import alert_attempts
 from isup_app.core.models import (
     AlertContact,
     Incident,
@@ -95,7 +96,7 @@ def test_down_then_up_reaches_each_of_the_seven_channels_once(
     assert {r.type for r in rows} == {"down", "up"}
     incident = session.exec(select(Incident)).one()
     assert {r.incident_id for r in rows} == {incident.id}
-    shown = incident_notifications(session, monitor.organization_id, incident.id)
+    shown = alert_attempts(session, monitor.organization_id, incident.id)
     assert sorted(n.id for n in shown) == [r.id for r in rows]
 
 
