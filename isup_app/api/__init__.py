@@ -14,7 +14,15 @@ from fastapi import FastAPI
 logger = logging.getLogger(__name__)
 
 # Modules under isup_app.api that define ``router``; add yours here.
-ROUTER_MODULES: list[str] = ["auth", "billing", "status_pages", "heartbeat", "reports"]
+ROUTER_MODULES: list[str] = [
+    "auth",
+    "billing",
+    "status_pages",
+    "heartbeat",
+    "reports",
+    "monitors",
+    "keys",
+]
 
 
 def build_api() -> FastAPI:

@@ -223,7 +223,36 @@ def access_rule(app: ASGIApp) -> ASGIApp:
     return AccessRule(app)
 
 
+API_KEY_PATHS = "/api/v1/"
+
+
+def bearer_key(path: str, authorization: str | None) -> str | None:
+    """The API key an ``Authorization: Bearer`` header carries, on the paths
+    keys work for (``/api/v1/`` only: never pages, events or other routes);
+    ``None`` when there is none to consider."""
+    if not path.startswith(API_KEY_PATHS) or not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+def _identity_for_key(token: str) -> auth.Identity | None:
+    from isup_app.core import api_keys
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        return api_keys.identity_from_bearer(token, session)
+
+
 def _identity_for_scope(scope: Scope, settings: Settings) -> auth.Identity | None:
+    authorization = next(
+        (v for k, v in scope.get("headers", []) if k == b"authorization"), b""
+    )
+    token = bearer_key(scope["path"], authorization.decode("latin-1"))
+    if token is not None:
+        # A key that is there but does not work is 401, whatever the cookies.
+        return _identity_for_key(token)
     header = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie")
     cookies = cookie_parser(header.decode("latin-1"))
     if not cookies.get(auth.SESSION_COOKIE):
@@ -243,9 +272,20 @@ async def _deny(scope: Scope, receive: Receive, send: Send) -> None:
         response: Response = RedirectResponse(
             "/sign-in?" + urlencode({"next": target}), status_code=302
         )
+    elif _has_bearer_key(scope):
+        response = JSONResponse(
+            {"detail": "Unknown or revoked API key."},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     else:
         response = JSONResponse({"detail": "Sign in first."}, status_code=401)
     await response(scope, receive, send)
+
+
+def _has_bearer_key(scope: Scope) -> bool:
+    value = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
+    return bearer_key(scope["path"], value.decode("latin-1")) is not None
 
 
 # --- dependencies for API routes --------------------------------------------
@@ -256,7 +296,10 @@ def current_identity(request: Request) -> auth.Identity:
     or on ``require(RoleName.X)``, and scope every query to
     ``identity.organization_id``."""
     identity = request.scope.get(SCOPE_KEY)
-    if identity is None:
+    token = bearer_key(request.url.path, request.headers.get("authorization"))
+    if identity is None and token is not None:
+        identity = _identity_for_key(token)
+    elif identity is None:
         with Session(get_engine()) as session:
             identity = auth.identity_from_cookies(
                 request.cookies, session, get_settings()

@@ -642,3 +642,29 @@ class StripeEvent(SQLModel, table=True):
     # Whether the event changed the organization (False: stale or unrelated).
     applied: bool = False
     processed_at: datetime = _created()
+
+
+# --- API keys ---------------------------------------------------------------
+
+
+class ApiKey(SQLModel, table=True):
+    """A key for scripts calling ``/api/v1/``: only its sha256 is kept. It
+    acts in one organization with its own role, never above its maker's."""
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: str = Field(
+        foreign_key="organizations.id", index=True, max_length=40
+    )
+    created_by: str = Field(foreign_key="users.id", index=True, max_length=40)
+    name: str = Field(default="", max_length=200)
+    # The start of the key, to tell keys apart in a list (not a secret).
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(unique=True, max_length=64)
+    role: RoleName = Field(
+        sa_column=Column(_enum(RoleName, "api_key_role"), nullable=False)
+    )
+    created_at: datetime = _created()
+    last_used_at: datetime | None = _time()
+    revoked_at: datetime | None = _time()

@@ -3,18 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import Depends, FastAPI
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from checker.retention import run_retention
-from isup_app.api import billing as billing_routes
-from isup_app.api import build_api
-from isup_app.api.auth import access_rule
-from isup_app.core import auth, plans, status_pages
 from isup_app.core import monitors as monitor_queries
+from isup_app.core import plans, status_pages
 from isup_app.core.models import CheckResultHourly, MonitorStatus
-from tests.billing.conftest import owner_cookies
 from tests.billing.helpers import ORG, monitors, org
 from tests.factories import make_monitor
 
@@ -136,35 +130,28 @@ def test_status_page_is_created_on_the_pro_plan(billing_settings, session):
     assert page.id is not None
 
 
-def _api_app() -> FastAPI:
-    app = build_api()
+def test_api_needs_the_api_feature(client, session):
+    monitor = make_monitor(session, interval_seconds=300)
 
-    @app.get("/api/v1/monitors")
-    def list_monitors(
-        identity: auth.Identity = Depends(billing_routes.requires_feature(plans.API)),
-    ):
-        return {"organization": identity.organization_id}
+    listed = client.get("/api/v1/monitors")
+    paused = client.post(f"/api/v1/monitors/{monitor.id}/pause")
 
-    return access_rule(app)
-
-
-def test_api_needs_the_api_feature(billing_settings, session):
-    with TestClient(_api_app(), cookies=owner_cookies(session)) as client:
-        response = client.get("/api/v1/monitors")
-
-    assert response.status_code == 402
-    assert response.json()["detail"]["limit"] == "isup.api"
-    assert response.json()["detail"]["upgrade_url"].endswith("/pricing")
+    for response in (listed, paused):
+        assert response.status_code == 402
+        assert response.json()["detail"]["limit"] == "isup.api"
+        assert response.json()["detail"]["upgrade_url"].endswith("/pricing")
+    session.expire_all()
+    assert session.get(type(monitor), monitor.id).status is MonitorStatus.ACTIVE
 
 
-def test_api_answers_on_the_pro_plan(billing_settings, session):
+def test_api_answers_on_the_pro_plan(client, session):
     put_on(session, plans.PRO)
+    monitor = make_monitor(session, interval_seconds=300)
 
-    with TestClient(_api_app(), cookies=owner_cookies(session)) as client:
-        response = client.get("/api/v1/monitors")
+    response = client.get("/api/v1/monitors")
 
     assert response.status_code == 200
-    assert response.json() == {"organization": ORG}
+    assert [m["id"] for m in response.json()["monitors"]] == [monitor.id]
 
 
 @pytest.mark.parametrize(
