@@ -329,6 +329,60 @@ ROUTE_GROUPS: tuple[tuple[str, str, tuple[Route, ...]], ...] = (
         ),
     ),
     (
+        "Monitors (API v1)",
+        "Needs the plan's API feature (402 without it) and a session or an API "
+        "key (Authorization: Bearer isup_...). Reading needs any role, changing "
+        "needs member. Fields as on the Monitors page; a wrong one is 422 with "
+        '{"errors": {field: message}}, a plan limit 402. Answers never show '
+        "credentials in a URL, header values or a CA bundle; the request body "
+        "and a heartbeat's token only to members and above.",
+        (
+            Route("GET", "/api/v1/monitors", "signed in or key", "The monitors."),
+            Route(
+                "POST",
+                "/api/v1/monitors",
+                "member",
+                'Create one: {"name", "type", "url", ...}. Answers 201 and it.',
+            ),
+            Route("GET", "/api/v1/monitors/{id}", "signed in or key", "One monitor."),
+            Route(
+                "PATCH",
+                "/api/v1/monitors/{id}",
+                "member",
+                "Change the fields given; the others stay.",
+            ),
+            Route("DELETE", "/api/v1/monitors/{id}", "member", "Delete it (204)."),
+            Route("POST", "/api/v1/monitors/{id}/pause", "member", "Pause it."),
+            Route(
+                "POST",
+                "/api/v1/monitors/{id}/resume",
+                "member",
+                "Resume it (402 past the plan's monitors).",
+            ),
+        ),
+    ),
+    (
+        "API keys",
+        "Owners and admins, from a signed-in session (a key cannot manage keys). "
+        "A key works only under /api/v1/, in its organization, with its role "
+        "(member unless chosen; never above its maker's, now or later).",
+        (
+            Route(
+                "POST",
+                "/api/v1/keys",
+                "admin",
+                'Make one: {"name", "role"}. The key is answered this once.',
+            ),
+            Route(
+                "GET",
+                "/api/v1/keys",
+                "admin",
+                "The keys: name, role, prefix, made, last used (never the key).",
+            ),
+            Route("DELETE", "/api/v1/keys/{id}", "admin", "Revoke a key (204)."),
+        ),
+    ),
+    (
         "Heartbeats",
         "No session: the token in the address is the key.",
         (
@@ -502,6 +556,9 @@ def is_from_isup(secret: str, header: str, raw_body: bytes) -> bool:
 API_EXAMPLE = """\
 # who am I (with the cookie of a signed-in browser)
 curl -s -b "isup_session=<cookie>" https://isup.example.com/api/auth/me
+
+# the monitors, with an API key made by an owner or admin (POST /api/v1/keys)
+curl -s -H "Authorization: Bearer isup_<key>" https://isup.example.com/api/v1/monitors
 
 # the plans, no session needed
 curl -s https://isup.example.com/api/public/plans
@@ -928,9 +985,10 @@ def _api() -> list[rx.Component]:
         prose(
             "IsUp's HTTP routes, as they are today. Signed-in routes use the "
             "session cookie a browser gets when it signs in and act in the "
-            "organization it names; anything of another organization answers "
-            "404. The dashboard itself talks to IsUp over a websocket and is "
-            "not an API to build on."
+            "organization it names; the monitors API (/api/v1/) also takes an "
+            "API key. Anything of another organization answers 404. The "
+            "dashboard itself talks to IsUp over a websocket and is not an API "
+            "to build on."
         ),
         snippet(API_EXAMPLE),
         *(
