@@ -7,7 +7,9 @@ can be HttpOnly (Reflex's own cookies are written by JavaScript).
 
 ``access_rule`` is ASGI middleware for the whole app: the reference's public
 paths stay public; everything else needs a session, and answers a redirect to
-``/sign-in`` (pages) or 401 (API routes) without one.
+``/sign-in`` (pages) or 401 (API routes) without one. Under ``/api/v1/`` an
+API key (``Authorization: Bearer isup_...``) stands in for the session; a key
+that does not work is 401 there, and keys count nowhere else.
 """
 
 import html

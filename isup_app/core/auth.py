@@ -54,7 +54,7 @@ class Identity:
     name: str
     organization_id: str
     role: RoleName
-    kind: str  # "workos" or "local"
+    kind: str  # "workos", "local", or "api_key" (isup_app.core.api_keys)
     session_id: str = ""
     # A new sealed session to set as the cookie, when this check refreshed it.
     refreshed: str | None = None
