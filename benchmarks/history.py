@@ -11,12 +11,15 @@ about 130 million raw rows; writing them all would take hours here):
 - Sample: raw results written through the real record path (insert the rows,
   flush, ``record_results``, commit: what the evaluator does per batch), one
   minute of results = one row per monitor, on top of the bulk rollups. Timed
-  per minute written; the database's growth over those rows gives the bytes
-  per million results (raw rows and their indexes, plus rollup growth).
+  per minute written. Bytes per million results: the raw results' own table
+  and indexes, and the database's growth over those rows (rollup growth
+  included; on PostgreSQL also the dead row versions that every upsert of a
+  rollup or monitor row leaves until autovacuum reuses their space).
 - Retention: then ``run_retention`` with a 30-day plan on the bulk rollups, the
-  time it takes and the file size before and after (VACUUM). The steady-state
-  size is projected from the measured bytes per row: raw results for 90 days
-  plus rollups for the plan's days.
+  time it takes and the size before and after (SQLite VACUUM, PostgreSQL
+  VACUUM FULL: a plain VACUUM returns no space). The steady-state size is
+  projected from the raw results' bytes per row for 90 days plus rollups for
+  the plan's days.
 
 Prints: the time to compute every monitor's 90 bars and 30-day uptime from the
 rollups (goal < 200 ms), the time to write a minute of results, bytes per
@@ -98,9 +101,10 @@ def main() -> None:
     print(f"database with rollups only: {rollup_bytes / 1e6:.1f} MB")
 
     _read_figures(engine, ids)
+    raw_before = _raw_size(engine)
     per_minute, added = _write_minutes(engine, ids, args.minutes)
     grown = _size(engine) - rollup_bytes
-    per_million = grown / added * 1e6
+    per_million = (_raw_size(engine) - raw_before) / added * 1e6
     print(
         f"write a minute of results ({len(ids)} rows, record path): "
         f"median {statistics.median(per_minute) * 1000:.0f} ms, "
@@ -108,8 +112,10 @@ def main() -> None:
         f"record_results alone: median {statistics.median(recording) * 1000:.0f} ms"
     )
     print(
-        f"bytes per million results: {per_million / 1e6:.0f} MB "
-        f"({grown / 1e6:.1f} MB for {added} results, rollup growth included)"
+        f"bytes per million results: {per_million / 1e6:.0f} MB of raw results "
+        f"(table and indexes); the database grew {grown / 1e6:.1f} MB for "
+        f"{added} results ({grown / added:.0f} bytes each, rollup growth and "
+        f"dead row versions included)"
     )
     if not args.keep:
         _retention(engine, counts, per_million, len(ids), args.days)
@@ -348,13 +354,29 @@ def _size(engine) -> int:
         ).scalar()
 
 
+def _raw_size(engine) -> int:
+    """Bytes used by the raw results' table and its indexes."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return conn.exec_driver_sql(
+                "SELECT coalesce(sum(pgsize - unused), 0) FROM dbstat WHERE name IN "
+                "(SELECT name FROM sqlite_master WHERE tbl_name = 'check_results')"
+            ).scalar()
+        return conn.execute(
+            sa.text("SELECT pg_total_relation_size('check_results')")
+        ).scalar()
+
+
 def _vacuum(engine) -> None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("VACUUM")
     else:
+        # A plain VACUUM only marks the space reusable; FULL rewrites the
+        # tables, so the size after shows what retention freed.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("VACUUM"))
+            conn.execute(sa.text("VACUUM FULL"))
 
 
 def _retention(engine, counts, per_million: float, monitors: int, days: int) -> None:
@@ -374,7 +396,8 @@ def _retention(engine, counts, per_million: float, monitors: int, days: int) -> 
     print(
         f"retention (30-day plan) on {days} days of rollups: {took:.1f} s in "
         f"{report.chunks} chunks, deleted {report.rollups_deleted}; "
-        f"database {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB after VACUUM"
+        f"database {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB after "
+        f"{'VACUUM' if engine.dialect.name == 'sqlite' else 'VACUUM FULL'}"
     )
     raw_rows = monitors * 1440 * 90
     for plan_days in (30, 365):

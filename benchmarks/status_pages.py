@@ -11,7 +11,8 @@ clients in a few threads, for a bounded time:
 - uncached: no Redis; every request queries the database and renders.
 
 Prints requests per second and p50/p99 latency for the HTML page and the
-summary JSON in each mode.
+summary JSON in each mode, then the cached/uncached ratio of requests per
+second for each path.
 
 Usage: .venv/bin/python -m benchmarks.status_pages [--seconds 5] [--threads 4]
 """
@@ -194,8 +195,10 @@ def main() -> None:
     )
 
     context = multiprocessing.get_context("spawn")
+    paths = ("/status/bench", "/status/bench/api/v2/summary.json")
+    rates: dict[tuple[str, str], float] = {}
     with EmbeddedRedis() as redis_server:
-        print(f"{'mode':<9} {'path':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        print(f"{'mode':<9} {'path':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
         for mode, redis_url in (("cached", redis_server.url), ("uncached", "")):
             port = free_port()
             server = context.Process(
@@ -205,16 +208,20 @@ def main() -> None:
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_ready(base)
-                for path in ("/status/bench", "/status/bench/api/v2/summary.json"):
+                for path in paths:
                     rps, p50, p99, errors = load(
                         base + path, args.seconds, args.threads
                     )
+                    rates[mode, path] = rps
                     note = f"  ({errors} errors)" if errors else ""
                     figures = f"{rps:>8.0f} {p50:>8.1f} {p99:>8.1f}"
-                    print(f"{mode:<9} {path:<28} {figures}{note}")
+                    print(f"{mode:<9} {path:<34} {figures}{note}")
             finally:
                 server.terminate()
                 server.join(timeout=10)
+    for path in paths:
+        ratio = rates["cached", path] / rates["uncached", path]
+        print(f"cached/uncached requests per second, {path}: {ratio:.1f}x")
 
 
 if __name__ == "__main__":
