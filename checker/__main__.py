@@ -1,10 +1,11 @@
-"""``python -m checker [--region R] [--role probe|evaluator|all]``
+"""``python -m checker [--region R] [--role probe|evaluator|notifier|all]``
 
-The probe runs on the asyncio loop of this process, the evaluator in a thread
-beside it (its database and stream calls block). SIGTERM and SIGINT stop both:
-the probe lets running checks finish and hand in their results, the evaluator
-finishes its batch; anything read but not acknowledged is taken up again by the
-next evaluator.
+The probe runs on the asyncio loop of this process, the evaluator and the
+notifier each in a thread beside it (their database and stream calls block).
+``all`` (the default) runs the three, so one process checks, decides and
+alerts. SIGTERM and SIGINT stop them: the probe lets running checks finish and
+hand in their results, the evaluator finishes its batch, the notifier its
+round; anything read but not acknowledged is taken up again on the next start.
 """
 
 import argparse
@@ -15,19 +16,22 @@ import signal
 import sys
 import threading
 
+from checker import notifier
 from checker.evaluator import Evaluator
 from checker.probe import Probe
+from checker.retention import schedule_retention
 from isup_app.core.db import make_engine
 from isup_app.core.settings import Settings, get_settings
 
 logger = logging.getLogger("checker")
 
-ROLES = ("probe", "evaluator", "all")
+ROLES = ("probe", "evaluator", "notifier", "all")
 
 
 def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m checker", description="IsUp's checker: probe and evaluator"
+        prog="python -m checker",
+        description="IsUp's checker: probe, evaluator and notifier",
     )
     parser.add_argument(
         "--region", default=settings.region, help="region this probe reports as"
@@ -44,8 +48,10 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    # APScheduler logs every run at INFO; one line per check is DEBUG here.
+    # APScheduler logs every run and httpx every request at INFO; one line
+    # per check is DEBUG here.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 async def run(settings: Settings, redis_url: str, region: str, role: str) -> None:
@@ -57,12 +63,23 @@ async def run(settings: Settings, redis_url: str, region: str, role: str) -> Non
 
     evaluator_stop = threading.Event()
     evaluator_thread = None
+    retention = None
     if role in ("evaluator", "all"):
         evaluator = Evaluator(redis_url, engine, batch_size=settings.result_batch_size)
         evaluator_thread = threading.Thread(
             target=evaluator.run, args=(evaluator_stop,), name="evaluator"
         )
         evaluator_thread.start()
+        retention = schedule_retention(
+            engine, settings.retention_interval_seconds, evaluator_stop
+        )
+
+    notifier_stop = threading.Event()
+    notifier_thread = None
+    if role in ("notifier", "all"):
+        notifier_thread = notifier.start_in_thread(
+            redis_url, engine, notifier_stop, settings=settings
+        )
 
     probe = None
     if role in ("probe", "all"):
@@ -82,8 +99,13 @@ async def run(settings: Settings, redis_url: str, region: str, role: str) -> Non
     if probe is not None:
         await probe.stop()
     evaluator_stop.set()
-    if evaluator_thread is not None:
-        await asyncio.to_thread(evaluator_thread.join)
+    notifier_stop.set()
+    if retention is not None:
+        # A retention run under way stops at its next chunk.
+        await asyncio.to_thread(retention.shutdown)
+    for thread in (evaluator_thread, notifier_thread):
+        if thread is not None:
+            await asyncio.to_thread(thread.join)
     engine.dispose()
 
 

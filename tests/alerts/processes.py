@@ -44,17 +44,24 @@ class Target:
 
 
 class Processes:
-    """The checker and a notifier, started and killed together."""
+    """IsUp's background processes (by default the checker and a notifier of
+    its own), started and killed together."""
 
-    def __init__(self, env: dict, logs: Path):
+    def __init__(
+        self,
+        env: dict,
+        logs: Path,
+        modules: tuple[str, ...] = ("checker", "checker.notifier"),
+    ):
         self.env = env
         self.logs = logs
+        self.modules = modules
         self.running: list[subprocess.Popen] = []
         self.lives = 0
 
     def start(self):
         self.lives += 1
-        for module in ("checker", "checker.notifier"):
+        for module in self.modules:
             log = open(self.logs / f"{module}-{self.lives}.log", "wb")  # noqa: SIM115
             self.running.append(
                 subprocess.Popen(

@@ -1,8 +1,8 @@
 """The issue's "done when": a monitor of a local server that is stopped gives
 one incident and one alert per contact on each of the seven channels'
-stand-ins, and one recovery each when the server starts again. Real
-processes: ``python -m checker`` (probe and evaluator) and
-``python -m checker.notifier``."""
+stand-ins, and one recovery each when the server starts again. One real
+process, ``python -m checker``, as the launcher starts it: probe, evaluator
+and notifier."""
 
 import os
 
@@ -66,7 +66,9 @@ def test_stopped_server_alerts_every_channel_once_and_recovery_once(
     )
     contacts = make_all_contacts(session, settings, slack, discord, receiver)
     set_monitor_contacts(session, monitor, [c.id for c in contacts.values()])
-    processes = Processes(_env(settings, database_url, redis_url), tmp_path)
+    processes = Processes(
+        _env(settings, database_url, redis_url), tmp_path, modules=("checker",)
+    )
     stand_ins = [slack, discord, telegram, receiver, resend_api]
 
     def state():
