@@ -641,6 +641,24 @@ def get_monitor(
     return monitor
 
 
+def get_monitors(
+    session: Session, organization_id: str, monitor_ids: list[int]
+) -> list[Monitor]:
+    """The named monitors of one organization that are not deleted (any
+    order); ids of other organizations' monitors are not found."""
+    if not monitor_ids:
+        return []
+    return list(
+        session.exec(
+            select(Monitor).where(
+                Monitor.id.in_(monitor_ids),
+                Monitor.organization_id == organization_id,
+                Monitor.status != MonitorStatus.DELETED,
+            )
+        )
+    )
+
+
 def list_monitors(session: Session, organization_id: str) -> list[Monitor]:
     return list(
         session.exec(

@@ -418,7 +418,7 @@ async def _modify(app: rx.App, token: str, cls, change) -> None:
 
 
 async def push_incidents(
-    app: rx.App, organization_id: str | None, monitor_id: int | None
+    app: rx.App, organization_id: str | None, monitor_ids: frozenset[int] | None
 ) -> None:
     """Bring open incident tabs up to date (every tab when
     ``organization_id`` is None: after a lost Redis connection)."""
@@ -447,7 +447,7 @@ async def push_incidents(
         token: watched
         for token, watched in list(_detail_watchers.items())
         if (organization_id is None or watched[0] == organization_id)
-        and (monitor_id is None or watched[2] == monitor_id)
+        and (monitor_ids is None or watched[2] in monitor_ids)
     }
     alive = await _connected(app, details)
     details = {token: w for token, w in details.items() if token in alive}

@@ -10,9 +10,17 @@ scoped to the channel's organization, and writes it into the state of each
 registered tab with ``app.modify_state``; Reflex sends the delta. Tabs whose
 socket is gone are dropped from the registry.
 
+Changes are coalesced: the listener takes every message already waiting, then
+pushes once per organization with all the monitors they name, so a burst
+costs one push per tab and a backlog cannot grow. The rows are read (one
+query per organization and burst) into the organization's shared
+``MonitorTable`` (``isup_app.states.monitors``), and each tab works out what
+it shows from that.
+
 Messages only say what changed; the rows come from the database, so a lost
 message costs freshness until the next one or the next load, never truth.
-After the listener reconnects to Redis it reloads every watched tab.
+After the listener reconnects to Redis it reloads every watched table and
+tab.
 """
 
 import asyncio
@@ -32,11 +40,14 @@ _watchers: dict[str, set[str]] = {}
 
 RECONNECT_DELAY = 1.0
 POLL_SECONDS = 1.0
+# Messages taken at most into one burst, so pushes go on under a flood.
+BURST_MAX = 1000
 
 # Other live views (the monitor detail page) add an
-# ``async fn(app, organization_id, monitor_id | None)`` here; each runs after
-# the list's push for every message, and with (None, None), meaning all of
-# its views, after a Redis reconnect.
+# ``async fn(app, organization_id, monitor_ids: frozenset[int] | None)`` here;
+# each runs after the list's push for every burst of an organization's
+# messages (``monitor_ids`` None: the whole organization), and with
+# (None, None), meaning all of its views, after a Redis reconnect.
 _pushers: list = []
 
 
@@ -45,11 +56,13 @@ def add_pusher(pusher) -> None:
         _pushers.append(pusher)
 
 
-async def push_everywhere(app: rx.App, organization_id: str, monitor_id: int | None):
-    await push_change(app, organization_id, monitor_id)
+async def push_everywhere(
+    app: rx.App, organization_id: str, monitor_ids: frozenset[int] | None
+):
+    await push_change(app, organization_id, monitor_ids)
     for pusher in list(_pushers):
         try:
-            await pusher(app, organization_id, monitor_id)
+            await pusher(app, organization_id, monitor_ids)
         except Exception:
             logger.exception("live pusher failed org=%s", organization_id)
 
@@ -86,22 +99,41 @@ def monitor_id_of(data: str) -> int | None:
         return None
 
 
-async def push_change(app: rx.App, organization_id: str, monitor_id: int | None):
+def add_message(changes: dict[str, set[int] | None], channel: str, data: str) -> None:
+    """Note one message in a burst: organization id -> the monitors it
+    names, None once any message asks for the whole list."""
+    organization_id = organization_of(channel)
+    if organization_id is None:
+        return
+    monitor_id = monitor_id_of(data)
+    if monitor_id is None:
+        changes[organization_id] = None
+        return
+    ids = changes.setdefault(organization_id, set())
+    if ids is not None:
+        ids.add(monitor_id)
+
+
+async def push_change(
+    app: rx.App, organization_id: str, monitor_ids: frozenset[int] | None
+):
     """Bring every open dashboard of one organization up to date with the
-    database: one monitor when ``monitor_id`` is given, else the whole list."""
+    database: the named monitors, or (``monitor_ids`` None) the whole list."""
     from isup_app.states.monitors import (
         MonitorListState,
-        monitor_row_by_id,
-        monitor_rows,
+        drop_table,
+        reload_table,
+        update_table,
     )
 
     tokens = watchers(organization_id)
     if not tokens:
+        drop_table(organization_id)
         return
-    if monitor_id is None:
-        rows = await asyncio.to_thread(monitor_rows, organization_id)
+    if monitor_ids is None:
+        table = await reload_table(organization_id)
     else:
-        row = await asyncio.to_thread(monitor_row_by_id, organization_id, monitor_id)
+        table = await update_table(organization_id, monitor_ids)
 
     # Reflex keeps no public "is this tab still open"; its token manager
     # knows, for local and Redis-backed sockets alike.
@@ -114,42 +146,55 @@ async def push_change(app: rx.App, organization_id: str, monitor_id: int | None)
         try:
             async with app.modify_state(state_token) as root:
                 view = await root.get_state(MonitorListState)
-                if monitor_id is None:
-                    view._replace_all(rows)
-                else:
-                    view._put(monitor_id, row)
+                view._show(table, monitor_ids)
         except Exception:
             # One tab's trouble must not hold back the others.
             logger.exception("live push to a tab failed org=%s", organization_id)
 
 
+async def _next_burst(pubsub) -> dict[str, set[int] | None]:
+    """Every message waiting (after the first, waited for up to a poll),
+    grouped by organization; empty when none came."""
+    changes: dict[str, set[int] | None] = {}
+    message = await pubsub.get_message(
+        ignore_subscribe_messages=True, timeout=POLL_SECONDS
+    )
+    taken = 0
+    while message is not None:
+        add_message(changes, message["channel"], message["data"])
+        taken += 1
+        if taken >= BURST_MAX:
+            break
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0)
+    return changes
+
+
 async def _listen_once(app: rx.App, client: aioredis.Redis, resubscribed: bool):
+    from isup_app.states.monitors import drop_tables
+
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
         await pubsub.psubscribe(f"{bus.CHANGES_PREFIX}*")
         logger.info("live listener subscribed pattern=%s*", bus.CHANGES_PREFIX)
         if resubscribed:
             # Messages published while we were away are lost: reload all.
+            drop_tables()
             for organization_id in list(_watchers):
                 await push_change(app, organization_id, None)
             for pusher in list(_pushers):
                 await pusher(app, None, None)
         while True:
-            message = await pubsub.get_message(
-                ignore_subscribe_messages=True, timeout=POLL_SECONDS
-            )
-            if message is None:
-                continue
-            organization_id = organization_of(message["channel"])
-            if organization_id is None:
-                continue
-            monitor_id = monitor_id_of(message["data"])
-            try:
-                await push_everywhere(app, organization_id, monitor_id)
-            except Exception:
-                logger.exception(
-                    "live push failed org=%s monitor_id=%s", organization_id, monitor_id
-                )
+            changes = await _next_burst(pubsub)
+            for organization_id, ids in changes.items():
+                monitor_ids = None if ids is None else frozenset(ids)
+                try:
+                    await push_everywhere(app, organization_id, monitor_ids)
+                except Exception:
+                    logger.exception(
+                        "live push failed org=%s monitors=%s",
+                        organization_id,
+                        "all" if ids is None else len(ids),
+                    )
     finally:
         await pubsub.aclose()
 

@@ -449,15 +449,17 @@ def watchers() -> dict[str, tuple[str, int, str]]:
     return dict(_watchers)
 
 
-async def push_detail(app: rx.App, organization_id: str | None, monitor_id: int | None):
-    """Reload from the database every open detail tab of the changed monitor
-    (all of the organization's detail tabs when ``monitor_id`` is None, every
+async def push_detail(
+    app: rx.App, organization_id: str | None, monitor_ids: frozenset[int] | None
+):
+    """Reload from the database every open detail tab of a changed monitor
+    (all of the organization's detail tabs when ``monitor_ids`` is None, every
     detail tab when ``organization_id`` is None too)."""
     tabs = {
         token: watched
         for token, watched in watchers().items()
         if (organization_id is None or watched[0] == organization_id)
-        and (monitor_id is None or watched[1] == monitor_id)
+        and (monitor_ids is None or watched[1] in monitor_ids)
     }
     if not tabs:
         return

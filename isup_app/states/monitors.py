@@ -1,10 +1,13 @@
 """The monitor list (search, filters, counts per state) and the form that
 adds an HTTP monitor.
 
-Each browser tab holds its own ``MonitorListState``; the database is the
-truth. A tab loads its list on page load (which Reflex runs again after a
-reconnect) and registers with ``isup_app.states.live`` so that changes
-published by the evaluator reach it without a reload.
+The database is the truth. Each worker keeps one ``MonitorTable`` per
+organization it has open tabs of: every row of the list, read from the
+database when a tab loads (which Reflex runs again after a reconnect) and kept
+current by ``isup_app.states.live`` from the changes the evaluator publishes.
+Each browser tab's ``MonitorListState`` holds only its filters and what it
+shows, so a change costs each tab plain-Python work, not a walk of the whole
+list through Reflex's state proxies.
 """
 
 import asyncio
@@ -23,7 +26,7 @@ from isup_app.core.monitors import (
     MonitorInvalid,
     create_monitor,
     display_url,
-    get_monitor,
+    get_monitors,
     list_monitors,
 )
 from isup_app.core.plans import PlanError
@@ -103,20 +106,23 @@ def monitor_rows(
         return [monitor_row(m) for m in list_monitors(session, organization_id)]
 
 
-def monitor_row_by_id(
-    organization_id: str, monitor_id: int, engine: Engine | None = None
-) -> MonitorRow | None:
-    """One monitor of one organization, or None if it is gone or not theirs."""
+def monitor_rows_by_ids(
+    organization_id: str, monitor_ids: list[int], engine: Engine | None = None
+) -> dict[int, MonitorRow]:
+    """The named monitors of one organization that are not deleted, by id;
+    ids of other organizations' monitors are simply not found."""
     with Session(engine or get_engine()) as session:
-        monitor = get_monitor(session, organization_id, monitor_id)
-        return monitor_row(monitor) if monitor else None
+        return {
+            m.id: monitor_row(m)
+            for m in get_monitors(session, organization_id, monitor_ids)
+        }
 
 
 ALL = "all"
 STATES = ("up", "down", "degraded", "unknown", "pending", "paused")
 KINDS = tuple(kind.value for kind in MonitorType)
-# Rows sent to the browser at once; each change resends the shown list whole,
-# so a large organization's list grows by this much at a time.
+# Rows sent to the browser at once; a change to a shown row resends the shown
+# list whole, so a large organization's list grows by this much at a time.
 PAGE_SIZE = 100
 
 
@@ -142,11 +148,132 @@ def state_counts(rows: list[MonitorRow]) -> dict[str, int]:
     return counts
 
 
-class MonitorListState(rx.State):
-    """The list as shown: ``_all`` holds every row of the organization on the
-    server; ``rows`` is what passes the filters, up to ``limit``."""
+def _sort_key(row: MonitorRow) -> tuple[str, int]:
+    return (row.name, row.id)
 
-    _all: list[MonitorRow] = []
+
+class MonitorTable:
+    """Every row of one organization's list, kept once per worker and shared
+    by all of the worker's tabs of that organization (each tab's state holds
+    only its filters and what it shows).
+
+    Rows, counts and tags are replaced, never changed in place: a tab's state
+    may hold the very objects, and Reflex sends only what is assigned.
+    """
+
+    def __init__(self, rows: list[MonitorRow]):
+        self.version = 0
+        # monitor id -> version of its last put, so that a reload read before
+        # a put does not undo it
+        self._put_at: dict[int, int] = {}
+        self._set(rows)
+
+    def _set(self, rows: list[MonitorRow]) -> None:
+        self.rows = rows
+        self._by_id = {row.id: row for row in rows}
+        self.counts = state_counts(rows)
+        self.tags = sorted({tag for row in rows for tag in row.tags})
+        self._matching: dict[tuple[str, str, str, str], list[MonitorRow]] = {}
+
+    def put(self, changed: dict[int, MonitorRow | None]) -> None:
+        """Insert, update or (with None) drop the given monitors' lines."""
+        if not changed:
+            return
+        self.version += 1
+        kept = [row for row in self.rows if row.id not in changed]
+        kept.extend(row for row in changed.values() if row is not None)
+        kept.sort(key=_sort_key)
+        for monitor_id in changed:
+            self._put_at[monitor_id] = self.version
+        self._set(kept)
+
+    def replace(self, rows: list[MonitorRow], since: int) -> None:
+        """All rows as read from the database, except those put after
+        ``since`` (the version when the read began): those are newer."""
+        newer = [i for i, version in self._put_at.items() if version > since]
+        if newer:
+            fresh = {row.id: row for row in rows}
+            for monitor_id in newer:
+                row = self._by_id.get(monitor_id)
+                if row is None:
+                    fresh.pop(monitor_id, None)
+                else:
+                    fresh[monitor_id] = row
+            rows = sorted(fresh.values(), key=_sort_key)
+        self.version += 1
+        self._set(rows)
+
+    def matching(
+        self, search: str, state: str, kind: str, tag: str
+    ) -> list[MonitorRow]:
+        """The rows that pass these filters, worked out once per version
+        however many tabs share the filters."""
+        key = (search, state, kind, tag)
+        shown = self._matching.get(key)
+        if shown is None:
+            shown = [row for row in self.rows if matches(row, *key)]
+            self._matching[key] = shown
+        return shown
+
+
+# organization id -> its table, for the organizations this worker has tabs of
+_tables: dict[str, MonitorTable] = {}
+
+
+async def reload_table(organization_id: str) -> MonitorTable:
+    """Read an organization's whole list from the database into its table."""
+    table = _tables.get(organization_id)
+    since = table.version if table is not None else 0
+    rows = await asyncio.to_thread(monitor_rows, organization_id)
+    table = _tables.get(organization_id)
+    if table is None:
+        table = _tables[organization_id] = MonitorTable(rows)
+    else:
+        table.replace(rows, since)
+    return table
+
+
+async def table_for(organization_id: str) -> MonitorTable:
+    """The organization's table, read from the database if this worker has
+    none yet."""
+    table = _tables.get(organization_id)
+    if table is None:
+        table = await reload_table(organization_id)
+    return table
+
+
+async def update_table(
+    organization_id: str, monitor_ids: frozenset[int]
+) -> MonitorTable:
+    """Re-read the named monitors (one query, scoped to the organization)
+    into the organization's table."""
+    table = _tables.get(organization_id)
+    if table is None:
+        return await reload_table(organization_id)
+    found = await asyncio.to_thread(
+        monitor_rows_by_ids, organization_id, sorted(monitor_ids)
+    )
+    # Ids of another organization or deleted read as None: dropped (they
+    # were never in this table, or are gone from it).
+    table.put({monitor_id: found.get(monitor_id) for monitor_id in monitor_ids})
+    return table
+
+
+def drop_table(organization_id: str) -> None:
+    """Forget an organization's table (no tab of it is open here)."""
+    _tables.pop(organization_id, None)
+
+
+def drop_tables() -> None:
+    """Forget every table (changes may have been missed)."""
+    _tables.clear()
+
+
+class MonitorListState(rx.State):
+    """One tab's list: its filters and ``limit``, and what it shows of its
+    organization's ``MonitorTable``: ``rows`` (what passes the filters, up to
+    ``limit``) and the figures above the list."""
+
     rows: list[MonitorRow] = []
     loaded: bool = False
     total: int = 0
@@ -158,6 +285,8 @@ class MonitorListState(rx.State):
     kind_filter: str = ALL
     tag_filter: str = ALL
     limit: int = PAGE_SIZE
+    # the ids in ``rows``, as a tuple: reading it costs no state proxy
+    _shown: tuple[int, ...] = ()
 
     @rx.event(background=True)
     async def load(self):
@@ -169,81 +298,79 @@ class MonitorListState(rx.State):
         live.watch(organization_id, token)
         # A tab that left a detail page for the list stops following it.
         monitor_detail.forget(token)
-        rows = await asyncio.to_thread(monitor_rows, organization_id)
+        table = await reload_table(organization_id)
         async with self:
-            self._replace_all(rows)
+            self._show(table, None)
 
-    def _replace_all(self, rows: list[MonitorRow]) -> None:
-        self._all = rows
-        self.loaded = True
-        self._apply(everything=True)
+    def _show(self, table: MonitorTable, changed: frozenset[int] | None) -> None:
+        """Bring what the tab shows up to date with ``table`` after the
+        monitors ``changed`` changed (None: assign everything, a full load).
 
-    def _put(self, monitor_id: int, row: MonitorRow | None) -> None:
-        """Insert, update or (with ``row`` None) drop one monitor's line."""
-        kept = [r for r in self._all if r.id != monitor_id]
-        if row is not None:
-            kept.append(row)
-            kept.sort(key=lambda r: (r.name, r.id))
-        self._all = kept
-        self._apply()
-
-    def _apply(self, everything: bool = False) -> None:
-        shown = [
-            row
-            for row in self._all
-            if matches(
-                row, self.search, self.state_filter, self.kind_filter, self.tag_filter
-            )
-        ]
-        # Assign only what changed: Reflex resends every assigned var whole,
-        # and a change to a monitor outside the shown page alters the counts
-        # alone. A full load sends everything (an empty list too).
+        Reflex resends every assigned var whole, so ``rows`` is assigned only
+        when the changed monitors are (or were) among the shown rows or the
+        shown page is another one; the figures only when they differ.
+        """
+        everything = changed is None
+        shown = table.matching(
+            self.search, self.state_filter, self.kind_filter, self.tag_filter
+        )
+        page = shown[: self.limit]
+        ids = tuple(row.id for row in page)
+        if everything or ids != self._shown or not changed.isdisjoint(ids):
+            self.rows = page
+            self._shown = ids
         figures = {
-            "total": len(self._all),
+            "total": len(table.rows),
             "matching": len(shown),
-            "rows": shown[: self.limit],
-            "counts": state_counts(self._all),
-            "tags": sorted({tag for row in self._all for tag in row.tags}),
+            "counts": table.counts,
+            "tags": table.tags,
         }
         for name, value in figures.items():
             if everything or getattr(self, name) != value:
                 setattr(self, name, value)
+        if not self.loaded:
+            self.loaded = True
+
+    async def _refilter(self) -> None:
+        """Show the organization's table through the changed filters."""
+        table = await table_for(organization_for(self))
+        self._show(table, frozenset())
 
     @rx.event
-    def set_search(self, value: str):
+    async def set_search(self, value: str):
         self.search = value
         self.limit = PAGE_SIZE
-        self._apply()
+        await self._refilter()
 
     @rx.event
-    def set_state_filter(self, value: str):
+    async def set_state_filter(self, value: str):
         self.state_filter = value if value in STATES else ALL
         self.limit = PAGE_SIZE
-        self._apply()
+        await self._refilter()
 
     @rx.event
-    def set_kind_filter(self, value: str):
+    async def set_kind_filter(self, value: str):
         self.kind_filter = value if value in KINDS else ALL
         self.limit = PAGE_SIZE
-        self._apply()
+        await self._refilter()
 
     @rx.event
-    def set_tag_filter(self, value: str):
+    async def set_tag_filter(self, value: str):
         self.tag_filter = value or ALL
         self.limit = PAGE_SIZE
-        self._apply()
+        await self._refilter()
 
     @rx.event
-    def clear_filters(self):
+    async def clear_filters(self):
         self.search = ""
         self.state_filter = self.kind_filter = self.tag_filter = ALL
         self.limit = PAGE_SIZE
-        self._apply()
+        await self._refilter()
 
     @rx.event
-    def show_more(self):
+    async def show_more(self):
         self.limit += PAGE_SIZE
-        self._apply()
+        await self._refilter()
 
 
 def _create_http_monitor(organization_id: str, form_data: dict) -> int:

@@ -562,15 +562,17 @@ def forget(token: str) -> None:
     _watchers.pop(token, None)
 
 
-async def push_editor(app: rx.App, organization_id: str | None, monitor_id: int | None):
-    """Reload every open editor of a page that shows the changed monitor (all
-    of the organization's editors when ``monitor_id`` is None, every editor
+async def push_editor(
+    app: rx.App, organization_id: str | None, monitor_ids: frozenset[int] | None
+):
+    """Reload every open editor of a page that shows a changed monitor (all
+    of the organization's editors when ``monitor_ids`` is None, every editor
     when ``organization_id`` is None too), so component states stay live."""
     tabs = {
         token: watched
         for token, watched in list(_watchers.items())
         if (organization_id is None or watched[0] == organization_id)
-        and (monitor_id is None or monitor_id in watched[2])
+        and (monitor_ids is None or not monitor_ids.isdisjoint(watched[2]))
     }
     if not tabs:
         return

@@ -153,3 +153,87 @@ def test_signed_out_dashboard_is_sent_to_sign_in(web):
         tab.close()
 
     assert any("/sign-in" in str(event) for event in events)
+
+
+def list_deltas(tab: EventSocket, timeout: float) -> list[dict]:
+    """Every delta of the list that arrives within ``timeout``."""
+    deltas = []
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            deltas.append(tab.wait_for(MonitorListState, lambda d: True, left))
+        except AssertionError:
+            break
+    return deltas
+
+
+def test_a_burst_of_changes_reaches_the_dashboard_in_one_push(web, session, publisher):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitors = [
+        make_monitor(session, organization_id=org, name=f"Site {n}") for n in range(5)
+    ]
+    tab = open_dashboard(web, cookie)
+    try:
+        for monitor in monitors:
+            mark_down(session, monitor)
+        # One round trip, so every message waits for the listener at once.
+        pipeline = publisher.pipeline(transaction=False)
+        for monitor in monitors:
+            bus.publish_change(pipeline, org, monitor_id=monitor.id)
+        pipeline.execute()
+        deltas = list_deltas(tab, timeout=2.0)
+    finally:
+        tab.close()
+
+    (delta,) = deltas
+    assert [row["state"] for row in rows_of(delta)] == ["down"] * 5
+    assert delta["counts_rx_state_"]["down"] == 5
+
+
+def test_a_change_in_another_organization_sends_the_dashboard_nothing(
+    web, session, publisher
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    their_cookie, other_org = session_cookie(session, "eve@example.test")
+    make_monitor(session, organization_id=org, name="Ours")
+    theirs = make_monitor(session, organization_id=other_org, name="Theirs")
+    ours_tab = open_dashboard(web, cookie)
+    their_tab = open_dashboard(web, their_cookie)
+    try:
+        mark_down(session, theirs)
+        bus.publish_change(publisher, other_org, monitor_id=theirs.id)
+        their_tab.wait_for(
+            MonitorListState,
+            lambda d: (row_named(d, "Theirs") or {}).get("state") == "down",
+            timeout=2.0,
+        )
+        # Their monitor named on our channel is not found in our organization.
+        bus.publish_change(publisher, org, monitor_id=theirs.id)
+        ours = list_deltas(ours_tab, timeout=1.5)
+    finally:
+        ours_tab.close()
+        their_tab.close()
+
+    assert ours == []
+
+
+def test_after_a_lost_redis_connection_the_dashboard_reloads_from_the_database(
+    web, session, publisher
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(session, organization_id=org, name="Website")
+    tab = open_dashboard(web, cookie)
+    try:
+        # Changed while the listener is away: its message would be lost.
+        mark_down(session, monitor)
+        killed = publisher.client_kill_filter(_type="pubsub")
+        delta = tab.wait_for(
+            MonitorListState,
+            lambda d: (row_named(d, "Website") or {}).get("state") == "down",
+            timeout=5.0,
+        )
+    finally:
+        tab.close()
+
+    assert killed >= 1
+    assert delta["counts_rx_state_"]["down"] == 1

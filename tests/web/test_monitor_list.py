@@ -2,9 +2,10 @@
 search and filters, and live changes that respect them."""
 
 import pytest
+from sqlmodel import select
 
 from isup_app.core import bus
-from isup_app.core.models import MonitorState, MonitorStatus, MonitorType
+from isup_app.core.models import Monitor, MonitorState, MonitorStatus, MonitorType
 from isup_app.states.monitors import PAGE_SIZE, MonitorListState
 from tests.factories import make_monitor
 from tests.web.conftest import EventSocket, session_cookie
@@ -168,3 +169,64 @@ def test_a_large_list_is_sent_a_page_at_a_time(web, session):
     assert len(first["rows_rx_state_"]) == PAGE_SIZE
     assert first["matching_rx_state_"] == PAGE_SIZE + 5
     assert len(more["rows_rx_state_"]) == PAGE_SIZE + 5
+
+
+def publish_state(session, redis_url, monitor, state: MonitorState) -> None:
+    monitor.current_state = state
+    session.add(monitor)
+    session.commit()
+    client = bus.connect(redis_url)
+    try:
+        bus.publish_change(client, monitor.organization_id, monitor_id=monitor.id)
+    finally:
+        client.close()
+
+
+def has_counts(delta: dict) -> bool:
+    return "counts_rx_state_" in delta
+
+
+def test_a_change_outside_the_shown_page_sends_its_counts_and_no_rows(
+    web, session, redis_url
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitors = [
+        make_monitor(session, organization_id=org, name=f"Site {number:03}")
+        for number in range(PAGE_SIZE + 5)
+    ]
+    tab = EventSocket(web, cookie)
+    try:
+        tab.send(MonitorListState, "load")
+        tab.wait_for(MonitorListState, has_rows)
+        publish_state(session, redis_url, monitors[-1], MonitorState.DOWN)
+        outside = tab.wait_for(MonitorListState, has_counts)
+        publish_state(session, redis_url, monitors[0], MonitorState.DOWN)
+        shown = tab.wait_for(MonitorListState, has_counts)
+    finally:
+        tab.close()
+
+    assert not has_rows(outside)
+    assert outside["counts_rx_state_"]["down"] == 1
+    assert shown["rows_rx_state_"][0]["state"] == "down"
+    assert len(shown["rows_rx_state_"]) == PAGE_SIZE
+    assert shown["counts_rx_state_"]["down"] == 2
+
+
+def test_a_monitor_that_no_longer_passes_the_filter_leaves_the_list(
+    tab, fleet, session, redis_url
+):
+    _, org = fleet
+    tab.send(MonitorListState, "set_state_filter", value="down")
+    tab.wait_for(MonitorListState, has_rows)
+    mail = next(
+        m
+        for m in session.exec(select(Monitor).where(Monitor.organization_id == org))
+        if m.name == "Mail server"
+    )
+
+    publish_state(session, redis_url, mail, MonitorState.UP)
+    delta = tab.wait_for(MonitorListState, has_rows)
+
+    assert names(delta) == []
+    assert delta["matching_rx_state_"] == 0
+    assert delta["counts_rx_state_"]["up"] == 3
