@@ -12,11 +12,15 @@ in the handshake, the list's ``load`` event with the dashboard's route).
 
 Changes are made as the evaluator makes them: a monitor's state, check time
 and response time are written and committed, then ``bus.publish_change``
-announces it on the organization's channel. Each change carries a unique
-response time, so a client knows the delta that brings it. The latency of a
-change at one dashboard is from the publish to the arrival of that delta;
-p50 and p95 are over every (change, dashboard) pair. The backend's memory is
-the resident set of its whole process tree, sampled during the run.
+announces it on the organization's channel. Every monitor starts up and each
+change turns one that has not changed yet down, so the list's count of down
+monitors says how many changes a delta brings (the backend may bring several
+in one delta). The latency of change k at one dashboard is from its publish
+to the first delta whose down count reaches k; p50 and p95 are over every
+(change, dashboard) pair. Each change also carries a unique response time,
+and a change to a monitor on the shown page must arrive in that same delta,
+which checks the pairing. The backend's memory is the resident set of its
+whole process tree, sampled during the run.
 
     .venv/bin/python benchmarks/dashboard.py [--dashboards 100]
         [--monitors 1000] [--rate 2] [--seconds 60] [--database URL]
@@ -64,6 +68,7 @@ from isup_app.core.settings import Settings  # noqa: E402
 PREFIX = "42/_event,"
 LIST_STATE = "monitor_list_state"
 ROWS_VAR = "rows_rx_state_"
+COUNTS_VAR = "counts_rx_state_"
 # Response times of changes start here, so each one is a unique marker.
 MARKER_BASE = 900_000
 START_TIMEOUT = 300.0
@@ -198,6 +203,8 @@ class Dashboard:
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.frames: asyncio.Queue[str] = asyncio.Queue()
         self.deltas: list[float] = []  # arrival of each list delta after load
+        # reached[k] is when the down count first reached k + 1: change k came
+        self.reached: list[float] = []
         self.arrivals: dict[int, float] = {}  # marker -> monotonic time
         self.rows_seen = 0
         self.loaded = asyncio.Event()
@@ -281,6 +288,9 @@ class Dashboard:
                     self.loaded.set()
                 continue
             self.deltas.append(now)
+            down = delta.get(COUNTS_VAR, {}).get("down")
+            if down is not None:
+                self.reached.extend([now] * (down - len(self.reached)))
             # A cheap look for any marker: digits after the base's prefix.
             start = 0
             while (at := frame.find(f'"{MARKER_BASE // 1000}', start)) != -1:
@@ -322,13 +332,14 @@ class Dashboard:
 
 
 def change(engine, redis, org: str, monitor_id: int, marker: int) -> float:
-    """Write one monitor's new state, commit, publish; answers the time of
-    the publish."""
+    """Turn one monitor (up so far) down, commit, publish; answers the time
+    of the publish."""
     now = datetime.now(UTC)
     with Session(engine) as session:
         monitor = session.get(Monitor, monitor_id)
         previous = monitor.current_state
-        state = MonitorState.DOWN if previous == MonitorState.UP else MonitorState.UP
+        assert previous == MonitorState.UP, "each change takes a monitor still up"
+        state = MonitorState.DOWN
         monitor.current_state = state
         monitor.last_checked_at = now
         monitor.last_response_time_ms = marker
@@ -378,13 +389,14 @@ async def run(args, port: int, cookie: str, org: str, engine, redis, backend):
     sent: dict[int, float] = {}
     rss: list[int] = []
     count = int(args.rate * args.seconds)
+    chosen = random.sample(ids, count)
     loop = asyncio.get_running_loop()
     began = time.monotonic()
     for n in range(count):
         due = began + n / args.rate
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         marker = MARKER_BASE + n
-        monitor_id = random.choice(ids)
+        monitor_id = chosen[n]
         sent[marker] = await loop.run_in_executor(
             None, change, engine, redis, org, monitor_id, marker
         )
@@ -393,32 +405,34 @@ async def run(args, port: int, cookie: str, org: str, engine, redis, backend):
     # Let the last changes arrive.
     deadline = time.monotonic() + args.drain
     while time.monotonic() < deadline:
-        if all(len(d.deltas) >= count for d in dashboards):
+        if all(len(d.reached) >= count for d in dashboards):
             break
         await asyncio.sleep(0.2)
     rss.append(backend.rss_bytes())
 
-    # The listener pushes one change at a time to every tab, so a tab's k-th
-    # list delta brings the k-th change. The changes to monitors on the shown
-    # page carry their marker in a row, which checks that pairing.
+    # The down count of a delta says which changes it brings; the changes to
+    # monitors on the shown page carry their marker in a row of that very
+    # delta, which checks the pairing.
     order = [sent[MARKER_BASE + n] for n in range(count)]
     latencies = [
-        d.deltas[k] - at
+        d.reached[k] - at
         for d in dashboards
-        for k, at in enumerate(order[: len(d.deltas)])
+        for k, at in enumerate(order[: len(d.reached)])
     ]
     pairs = [
-        (d.deltas[m - MARKER_BASE] if m - MARKER_BASE < len(d.deltas) else None, at)
+        (d.reached[m - MARKER_BASE] if m - MARKER_BASE < len(d.reached) else None, at)
         for d in dashboards
         for m, at in d.arrivals.items()
     ]
     checked = len(pairs)
     agreed = sum(delta == at for delta, at in pairs)
+    deltas = statistics.mean(len(d.deltas) for d in dashboards)
     missed = len(dashboards) * count - len(latencies)
     closed = sum(d.closed.is_set() for d in dashboards)
     for dashboard in dashboards:
         await dashboard.close()
     print(f"pairing checked by markers: {agreed} of {checked} deltas agree", flush=True)
+    print(f"list deltas per dashboard: {deltas:.1f} for {count} changes", flush=True)
     return latencies, missed, closed, count, rss
 
 
@@ -431,6 +445,8 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=15.0, help="wait after")
     parser.add_argument("--database", default="", help="database URL (default: temp)")
     args = parser.parse_args()
+    if int(args.rate * args.seconds) > args.monitors:
+        parser.error("each change takes a monitor of its own: raise --monitors")
 
     tmp = Path(tempfile.mkdtemp(prefix="isup-dashboard-bench-"))
     database_url = args.database or f"sqlite:///{tmp / 'isup.db'}"
