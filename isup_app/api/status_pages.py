@@ -95,6 +95,14 @@ def _bars_markup(bars: list[sp.Bar]) -> Markup:
 _templates.filters["bars"] = _bars_markup
 
 
+def _with_status(name: str) -> str:
+    """A page's title: "Acme status", but "Acme Status" as it is."""
+    return name if name.lower().endswith("status") else f"{name} status"
+
+
+_templates.filters["with_status"] = _with_status
+
+
 # --- the runtime: database, cache, cookies, rate limits ---------------------
 
 

@@ -362,7 +362,7 @@ async def send_test(
             "When a monitor goes down, you will hear about it here."
         ),
         key=f"test:{contact.id}:{int(at.timestamp() * 1000)}",
-        link=settings.public_url.rstrip("/") + "/alerts",
+        link=settings.public_url.rstrip("/") + "/contacts",
         data={"contact": {"id": contact.id, "name": contact.name}},
     )
     result = await deliver(contact.type, contact.config, message, settings)

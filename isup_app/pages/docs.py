@@ -705,6 +705,7 @@ def _overview() -> list[rx.Component]:
                 rx.el.li("Publish a status page for the monitors your users use."),
                 padding_left="1.25em",
                 line_height="1.9",
+                list_style_type="decimal",
             ),
         ),
         section(

@@ -183,6 +183,7 @@ async def test_send_test_delivers_and_records_the_attempt(session, settings, tel
 
     assert result.ok
     assert "IsUp test alert" in telegram.delivered[0].json()["text"]
+    assert "http://isup.test/contacts" in telegram.delivered[0].json()["text"]
     row = session.exec(select(Notification)).one()
     assert (row.type, row.success, row.contact_id) == ("test", True, contact.id)
 

@@ -97,7 +97,16 @@ def test_public_private_and_password_pages_in_a_browser(
     last_bar = page.locator(".component").first.locator("ol.bars li").last
     last_bar.hover()
     assert "1 incident" in last_bar.get_attribute("data-tip")
+    assert page.title() == "Acme Status"
     page.screenshot(path=str(ARTIFACTS / "status-public.png"), full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    card = page.locator(".component").first.bounding_box()
+    today = last_bar.bounding_box()
+    assert today["width"] > 0
+    assert today["x"] + today["width"] <= card["x"] + card["width"]
+    page.screenshot(path=str(ARTIFACTS / "status-public-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1100, "height": 900})
 
     hidden = page.goto(f"{server}/status/internal")
     assert hidden.status == 404
