@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     monitor_refresh_seconds: float = 2.0
     result_batch_size: int = 200
     checker_concurrency: int = 2000
+    retention_interval_seconds: float = 3600.0
     # web app and launcher (isup_app.launch)
     host: str = "127.0.0.1"
     port: int = 3000
