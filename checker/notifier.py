@@ -37,7 +37,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from checker.channels import Message, SendResult, deliver
+from checker.channels import Message, SendResult, deliver, http_client
 from checker.incidents import queue_reminders
 from isup_app.core import bus
 from isup_app.core.models import AlertContact, Notification, NotificationOutbox
@@ -100,7 +100,7 @@ class Notifier:
 
     async def _run(self, stop: threading.Event) -> None:
         logger.info("notifier started consumer=%s", self.consumer)
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        async with http_client() as http:
             while not stop.is_set():
                 try:
                     await self.process_once(http)

@@ -12,6 +12,7 @@ import httpx
 
 from checker.channels import discord, mail, slack, sms, telegram, voice, webhook
 from checker.channels.base import ConfigError, Context, Message, SendResult
+from checker.runners.net import USER_AGENT
 from isup_app.core.models import ContactType
 from isup_app.core.settings import Settings
 
@@ -27,7 +28,21 @@ CHANNELS: dict[ContactType, ModuleType] = {
     ContactType.VOICE: voice,
 }
 
-__all__ = ["CHANNELS", "ConfigError", "Context", "Message", "SendResult", "deliver"]
+__all__ = [
+    "CHANNELS",
+    "ConfigError",
+    "Context",
+    "Message",
+    "SendResult",
+    "deliver",
+    "http_client",
+]
+
+
+def http_client() -> httpx.AsyncClient:
+    """The client alerts go out on: no redirects, and a User-Agent that says
+    the request is IsUp's."""
+    return httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": USER_AGENT})
 
 
 def channel_for(kind: ContactType | str) -> ModuleType:
@@ -48,7 +63,7 @@ async def deliver(
     is logged and counted as transient, so that it is tried again."""
     channel = channel_for(kind)
     own_client = http is None
-    client = http or httpx.AsyncClient(follow_redirects=False)
+    client = http or http_client()
     try:
         return await channel.send(config, message, Context(settings, client))
     except Exception as exc:  # noqa: BLE001 - the notifier loop must go on

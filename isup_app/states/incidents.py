@@ -50,7 +50,7 @@ CAUSES = {
     "content": "response body",
     "keyword": "keyword check failed",
     "assertion": "assertion failed",
-    "heartbeat": "heartbeat missed",
+    "heartbeat": "heartbeat late or failed",
 }
 EVENT_WORDS = {
     "down": "down alert",

@@ -267,6 +267,7 @@ async def test_webhook_is_signed_and_the_receiver_accepts_it(settings, receiver)
     assert request.json()["event"] == "down"
     assert request.json()["link"] == "http://isup.test/monitors/1"
     assert request.headers["x-isup-delivery"] == "inc:1:down:c1"
+    assert request.headers["user-agent"].startswith("IsUp/")
 
 
 async def test_webhook_with_the_wrong_secret_is_refused(settings, receiver):

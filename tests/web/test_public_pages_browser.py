@@ -117,3 +117,10 @@ def test_a_visitor_finds_pricing_docs_and_sign_up_from_the_landing_page(
     context.close()
 
     assert width <= PHONE["width"]
+
+
+def test_the_favicon_is_served_without_a_session(isup):
+    response = httpx.get(f"{isup.url}/favicon.ico")
+
+    assert response.status_code == 200
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
