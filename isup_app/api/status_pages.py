@@ -13,20 +13,25 @@ On a verified custom domain the same paths start at ``/`` instead of
 ``/status/acme`` (``/``, ``/unlock``, ``/api/v2/summary.json``, ...).
 
 Caching: every rendered body is kept in Redis under a key made of the page,
-its ``updated_at``, the organization's version number and the variant.
-Editing a page (or posting an incident update, which touches the pages that
-show the monitor) moves ``updated_at``. Anything else that changes an
-organization's data (a monitor's state, an incident opening or closing) is
-announced on its changes channel; a listener in each web process turns each
-announcement into an ``INCR`` of that version. Either way later requests miss
-and render afresh; nothing has to be deleted. Entries also expire after
-``status_cache_seconds``, which bounds staleness when an announcement is lost
-(Redis restarted, listener reconnecting) and for what moves with the clock
-(maintenance starting, today's bar). When Redis does not answer, pages are
-rendered uncached and the cache is not tried again for a few seconds.
+its ``updated_at``, the organization's and the page's version numbers and the
+variant. Editing a page, posting an incident update or adding a maintenance
+window (both touch the pages that show the monitor) moves ``updated_at``.
+The evaluator announces every result on the organization's changes channel;
+a listener in each web process ignores the routine ones (no state change, no
+incident opened or resolved) and turns the others into an ``INCR`` of the
+version of each page showing that monitor. Other announcements (a monitor
+edited, paused or deleted in the dashboard) move the organization's version.
+Either way later requests miss and render afresh; nothing has to be deleted.
+Entries also expire after ``status_cache_seconds``, which bounds how stale
+the uptime figures and bars get from routine results, and covers an
+announcement lost (Redis restarted, listener reconnecting) and what moves
+with the clock (maintenance starting, today's bar). When Redis does not
+answer, pages are rendered uncached and the cache is not tried again for a
+few seconds.
 """
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -45,12 +50,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
 from starlette.routing import Match
 
 from isup_app.core import accounts, auth, bus
 from isup_app.core import status_pages as sp
-from isup_app.core.models import StatusPage
+from isup_app.core.models import StatusPage, StatusPageMonitor
 from isup_app.core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -62,6 +68,7 @@ PASSWORD_ATTEMPTS = 10
 PASSWORD_WINDOW_SECONDS = 600
 REDIS_RETRY_SECONDS = 5.0
 VERSION_KEY = "isup:sp:v:"
+PAGE_VERSION_KEY = "isup:sp:pv:"
 CACHE_KEY = "isup:sp:c:"
 ATTEMPTS_KEY = "isup:sp:pw:"
 
@@ -189,9 +196,13 @@ class StatusPagesRuntime:
         key = None
         if client is not None:
             try:
-                version = client.get(VERSION_KEY + page.organization_id) or b"0"
+                versions = client.mget(
+                    VERSION_KEY + page.organization_id,
+                    f"{PAGE_VERSION_KEY}{page.id}",
+                )
+                version = ".".join((v or b"0").decode() for v in versions)
                 edited = int(page.updated_at.timestamp() * 1000)
-                key = f"{CACHE_KEY}{page.id}:{edited}:{version.decode()}:{variant}"
+                key = f"{CACHE_KEY}{page.id}:{edited}:{version}:{variant}"
                 body = client.get(key)
                 if body is not None:
                     return body
@@ -240,12 +251,48 @@ class StatusPagesRuntime:
                     if message and message["type"] == "pmessage":
                         channel = message["channel"].decode()
                         org = channel.removeprefix(bus.CHANGES_PREFIX)
-                        client.incr(VERSION_KEY + org)
+                        self._apply_change(client, org, message["data"])
                 pubsub.close()
                 client.close()
             except redis.RedisError as exc:
                 logger.debug("status pages: change listener reconnecting: %s", exc)
                 self._stop.wait(1.0)
+
+    def _apply_change(self, client: redis.Redis, org: str, data: bytes) -> None:
+        """Move the versions of what ``data``, one announcement on ``org``'s
+        changes channel, makes stale."""
+        try:
+            change = json.loads(data)
+        except ValueError:
+            change = {}
+        if not isinstance(change, dict):
+            change = {}
+        monitor_id = change.get("monitor_id")
+        incident = change.get("incident_action")
+        if change.get("changed") is False and not incident:
+            return  # a routine result: the expiry bounds its figures and bars
+        if not isinstance(monitor_id, int) or (
+            "changed" not in change and not incident
+        ):
+            # Not a result nor an incident: an edit, a pause, a deletion.
+            client.incr(VERSION_KEY + org)
+            return
+        try:
+            with Session(self.engine) as session:
+                pages = session.exec(
+                    select(StatusPageMonitor.status_page_id)
+                    .join(StatusPage, StatusPage.id == StatusPageMonitor.status_page_id)
+                    .where(
+                        StatusPageMonitor.monitor_id == monitor_id,
+                        StatusPage.organization_id == org,
+                    )
+                ).all()
+        except SQLAlchemyError as exc:
+            logger.warning("status pages: page lookup failed, org=%s: %s", org, exc)
+            client.incr(VERSION_KEY + org)
+            return
+        for page_id in set(pages):
+            client.incr(f"{PAGE_VERSION_KEY}{page_id}")
 
     # Custom domains.
 

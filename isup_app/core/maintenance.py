@@ -15,9 +15,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from isup_app.core.models import MaintenanceWindow, Monitor
+from isup_app.core.models import (
+    MaintenanceWindow,
+    Monitor,
+    StatusPage,
+    StatusPageMonitor,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +170,7 @@ def create_window(
 ) -> MaintenanceWindow:
     window = validate_window(session, organization_id, **fields)
     session.add(window)
+    _touch_pages_showing(session, window)
     session.commit()
     session.refresh(window)
     logger.info(
@@ -218,3 +225,18 @@ def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datet
         else:
             merged.append((s, e))
     return merged
+
+
+def _touch_pages_showing(session: Session, window: MaintenanceWindow) -> None:
+    # Status pages list scheduled maintenance and are cached by their
+    # updated_at: moving it on makes the pages showing these monitors (every
+    # page of the organization for a window on all monitors) render afresh.
+    pages = StatusPage.organization_id == window.organization_id
+    if window.monitor_ids:
+        shown = select(StatusPageMonitor.status_page_id).where(
+            StatusPageMonitor.monitor_id.in_(window.monitor_ids)
+        )
+        pages = sa.and_(pages, StatusPage.id.in_(shown))
+    session.exec(
+        sa.update(StatusPage).where(pages).values(updated_at=datetime.now(UTC))
+    )
