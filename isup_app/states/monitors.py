@@ -12,6 +12,7 @@ list through Reflex's state proxies.
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 from datetime import datetime
 
@@ -152,6 +153,11 @@ def _sort_key(row: MonitorRow) -> tuple[str, int]:
     return (row.name, row.id)
 
 
+# Versions of all tables from one count, so that a table dropped and read
+# again while a reload was reading still orders its puts after the reload.
+_versions = itertools.count(1)
+
+
 class MonitorTable:
     """Every row of one organization's list, kept once per worker and shared
     by all of the worker's tabs of that organization (each tab's state holds
@@ -162,7 +168,7 @@ class MonitorTable:
     """
 
     def __init__(self, rows: list[MonitorRow]):
-        self.version = 0
+        self.version = next(_versions)
         # monitor id -> version of its last put, so that a reload read before
         # a put does not undo it
         self._put_at: dict[int, int] = {}
@@ -179,7 +185,7 @@ class MonitorTable:
         """Insert, update or (with None) drop the given monitors' lines."""
         if not changed:
             return
-        self.version += 1
+        self.version = next(_versions)
         kept = [row for row in self.rows if row.id not in changed]
         kept.extend(row for row in changed.values() if row is not None)
         kept.sort(key=_sort_key)
@@ -200,7 +206,7 @@ class MonitorTable:
                 else:
                     fresh[monitor_id] = row
             rows = sorted(fresh.values(), key=_sort_key)
-        self.version += 1
+        self.version = next(_versions)
         self._set(rows)
 
     def matching(
@@ -222,8 +228,7 @@ _tables: dict[str, MonitorTable] = {}
 
 async def reload_table(organization_id: str) -> MonitorTable:
     """Read an organization's whole list from the database into its table."""
-    table = _tables.get(organization_id)
-    since = table.version if table is not None else 0
+    since = next(_versions)
     rows = await asyncio.to_thread(monitor_rows, organization_id)
     table = _tables.get(organization_id)
     if table is None:
