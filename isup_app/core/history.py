@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import partial
+from itertools import repeat
 from typing import NamedTuple
 
 import polars as pl
@@ -598,10 +600,14 @@ def _daily_bars(session, ids: list[int], days: int, now: datetime):
     maintenance_days = _maintenance_days(session, ids, first, today)
 
     grid = _bar_grid(ids, born, sums, maintenance_days, first, days)
-    columns = [grid[c].to_list() for c in ("day", "state", "uptime", "checks", "down")]
-    columns[1] = [_STATES[s] for s in columns[1]]
-    none = [0] * grid.height, [()] * grid.height
-    bars = list(map(DayBar._make, zip(*columns, *none, strict=True)))
+    dates = [first + timedelta(days=n) for n in range(days)] * len(ids)
+    states = [_STATE_CODES[code] for code in grid["state"].to_list()]
+    columns = [grid[c].to_list() for c in ("uptime", "checks", "down")]
+    # tuple.__new__ is what DayBar._make does, without a Python frame a bar.
+    make = partial(tuple.__new__, DayBar)
+    bars = list(
+        map(make, zip(dates, states, *columns, repeat(0), repeat(()), strict=False))
+    )
     position = {m: i for i, m in enumerate(ids)}
     for (monitor_id, day), incident_ids in incidents.items():
         index = position[monitor_id] * days + (day - first).days
@@ -612,26 +618,47 @@ def _daily_bars(session, ids: list[int], days: int, now: datetime):
     return {m: bars[i * days : (i + 1) * days] for i, m in enumerate(ids)}
 
 
-_STATES = {state.value: state for state in BarState}
+# A bar's state as a small integer in the grid, worst last.
+_STATE_CODES = (
+    BarState.NO_DATA,
+    BarState.OPERATIONAL,
+    BarState.DEGRADED,
+    BarState.MAINTENANCE,
+    BarState.PARTIAL_OUTAGE,
+    BarState.MAJOR_OUTAGE,
+)
+_CODE = {state: code for code, state in enumerate(_STATE_CODES)}
 
 
 def _daily_figures(conn, ids: list[int], first: date, today: date) -> pl.DataFrame:
     """The daily rollups of ``ids`` from ``first`` to ``today``, summed over
-    regions, as a DataFrame.
+    regions, as a DataFrame: ``monitor_id``, ``offset`` (days since
+    ``first``), ``available``, ``known``, ``checks``, ``degraded`` and
+    ``maint`` (whether any check was degraded or in maintenance).
 
-    Read through the driver's own cursor and summed by Polars: tens of
-    thousands of rows cost several times more through SQLAlchemy's row
-    objects and date conversions, and SQLite's GROUP BY. Every bound value is
-    an integer or a date, so inlining them is safe."""
+    Read through the driver's own cursor, six integers a row (the day as an
+    offset computed by the database, the flags folded into one), and summed
+    by Polars: tens of thousands of rows cost several times more through
+    SQLAlchemy's row objects and date conversions, and SQLite's GROUP BY.
+    Every bound value is an integer or a date, so inlining them is safe."""
     d = DAILY.c
+    if conn.dialect.name == "sqlite":
+        offset = sa.cast(
+            sa.func.julianday(d.day) - sa.func.julianday(first.isoformat()),
+            sa.Integer,
+        )
+    else:
+        offset = d.day - sa.cast(sa.literal(first.isoformat()), sa.Date)
+    flags = sa.case((d.degraded_count > 0, 1), else_=0) + sa.case(
+        (d.maintenance_count > 0, 2), else_=0
+    )
     query = sa.select(
         d.monitor_id,
-        d.day,
-        d.up_count,
-        d.degraded_count,
+        offset,
+        d.up_count + d.degraded_count,
         _known(DAILY),
-        d.maintenance_count,
         d.check_count,
+        flags,
     ).where(d.monitor_id.in_([int(m) for m in ids]), d.day >= first, d.day <= today)
     sql = str(
         query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
@@ -642,74 +669,81 @@ def _daily_figures(conn, ids: list[int], first: date, today: date) -> pl.DataFra
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    names = ["monitor_id", "day", "up", "degraded", "known", "maint", "checks"]
-    text_days = conn.dialect.name == "sqlite"
-    schema = {name: pl.Int64 for name in names}
-    schema["day"] = pl.String if text_days else pl.Date
-    frame = pl.DataFrame(rows, schema=schema, orient="row")
-    if text_days:
-        frame = frame.with_columns(pl.col("day").str.to_date("%Y-%m-%d"))
-    return frame.group_by("monitor_id", "day").agg(
-        pl.col(name).sum() for name in names[2:]
+    names = ["monitor_id", "offset", "available", "known", "checks", "flags"]
+    frame = pl.DataFrame(rows, schema={name: pl.Int64 for name in names}, orient="row")
+    return frame.group_by("monitor_id", "offset").agg(
+        pl.col("available").sum(),
+        pl.col("known").sum(),
+        pl.col("checks").sum(),
+        (pl.col("flags") % 2).max().alias("degraded"),
+        (pl.col("flags") // 2).max().alias("maint"),
     )
 
 
 def _bar_grid(ids, born, sums, maintenance_days, first: date, days: int):
-    """One row per monitor and day (monitor order, then day order) with the
-    day's state, uptime, check count and down count."""
-    grid = pl.DataFrame({"monitor_id": ids}, schema={"monitor_id": pl.Int64}).join(
-        pl.DataFrame(
-            {"day": [first + timedelta(days=n) for n in range(days)]},
-            schema={"day": pl.Date},
-        ),
-        how="cross",
+    """One row per monitor and day (monitor order, then day order, so row
+    ``i * days + n`` is monitor ``ids[i]`` on day ``first + n``) with the
+    day's state code (``_STATE_CODES``), uptime, check count and down count."""
+    position = {m: i for i, m in enumerate(ids)}
+    born_offset = [days] * len(ids)  # a monitor not found is never watched
+    for monitor_id, created in born:
+        born_offset[position[monitor_id]] = (_aware(created).date() - first).days
+    windows = sorted(
+        position[m] * days + (day - first).days
+        for m, day in maintenance_days
+        if m in position and 0 <= (day - first).days < days
     )
-    created = pl.DataFrame(
-        [(m, _aware(t).date()) for m, t in born],
-        schema={"monitor_id": pl.Int64, "born": pl.Date},
-        orient="row",
+    positions = pl.DataFrame(
+        {"monitor_id": ids, "pos": range(len(ids))},
+        schema={"monitor_id": pl.Int64, "pos": pl.Int64},
     )
-    figures = sums
-    windows = pl.DataFrame(
-        [(m, day, True) for m, day in maintenance_days],
-        schema={"monitor_id": pl.Int64, "day": pl.Date, "window": pl.Boolean},
-        orient="row",
+    figures = sums.join(positions, on="monitor_id").select(
+        (pl.col("pos") * days + pl.col("offset")).alias("idx"),
+        "available",
+        "known",
+        "checks",
+        "degraded",
+        "maint",
     )
-    grid = (
-        grid.join(created, on="monitor_id", how="left")
-        .join(figures, on=["monitor_id", "day"], how="left")
-        .join(windows, on=["monitor_id", "day"], how="left")
+    total = len(ids) * days
+    grid = pl.DataFrame({"idx": pl.int_range(total, eager=True)}).join(
+        figures, on="idx", how="left"
     )
-    watched = pl.col("born").is_not_null() & (pl.col("day") >= pl.col("born"))
+    born_at = pl.Series(born_offset, dtype=pl.Int64)
+    grid = grid.with_columns(
+        born_at.gather(grid["idx"] // days).alias("born"),
+        (pl.col("idx") % days).alias("offset"),
+        pl.col("idx").is_in(pl.Series(windows, dtype=pl.Int64)).alias("window"),
+    )
+    watched = pl.col("offset") >= pl.col("born")
     zero = pl.lit(0, dtype=pl.Int64)
-    up, degraded, known = (
+    available, known, checks = (
         pl.when(watched).then(pl.col(c).fill_null(0)).otherwise(zero)
-        for c in ("up", "degraded", "known")
+        for c in ("available", "known", "checks")
     )
-    down = known - up - degraded
+    down = known - available
     maintenance = watched & ((pl.col("maint").fill_null(0) > 0) | pl.col("window"))
-    maintenance = maintenance.fill_null(False)
+    degraded = pl.col("degraded").fill_null(0) > 0
+    code = pl.lit
     state = (
         pl.when(known <= 0)
         .then(
             pl.when(maintenance)
-            .then(pl.lit("maintenance"))
-            .otherwise(pl.lit("no_data"))
+            .then(code(_CODE[BarState.MAINTENANCE]))
+            .otherwise(code(_CODE[BarState.NO_DATA]))
         )
         .when(down > MAJOR_OUTAGE_SHARE * known)
-        .then(pl.lit("major_outage"))
+        .then(code(_CODE[BarState.MAJOR_OUTAGE]))
         .when(down > 0)
-        .then(pl.lit("partial_outage"))
+        .then(code(_CODE[BarState.PARTIAL_OUTAGE]))
         .when(maintenance)
-        .then(pl.lit("maintenance"))
-        .when(degraded > 0)
-        .then(pl.lit("degraded"))
-        .otherwise(pl.lit("operational"))
+        .then(code(_CODE[BarState.MAINTENANCE]))
+        .when(degraded)
+        .then(code(_CODE[BarState.DEGRADED]))
+        .otherwise(code(_CODE[BarState.OPERATIONAL]))
     )
-    uptime = pl.when(known > 0).then(100.0 * (up + degraded) / known)
-    checks = pl.when(watched).then(pl.col("checks").fill_null(0)).otherwise(zero)
+    uptime = pl.when(known > 0).then(100.0 * available / known)
     return grid.select(
-        "day",
         state.alias("state"),
         uptime.alias("uptime"),
         checks.alias("checks"),
