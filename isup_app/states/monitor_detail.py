@@ -414,6 +414,17 @@ def load_chart(
                 for at, region, ms, *phases in session.connection().execute(query)
             ]
             chart = downsample(rows, start, now)
+            left_out = session.connection().execute(
+                sa.select(c.status, sa.func.count())
+                .where(
+                    c.monitor_id == monitor_id,
+                    c.organization_id == organization_id,
+                    c.timestamp >= start,
+                    c.status.not_in(history.AVAILABLE),
+                )
+                .group_by(c.status)
+            )
+            chart.note = _left_out_note(dict(left_out.all()), bool(chart.points))
         else:
             h = CheckResultHourly.__table__.c
             query = sa.select(h.hour, h.region, h.avg_response_time).where(
@@ -424,10 +435,27 @@ def load_chart(
                 for at, region, avg in session.connection().execute(query)
             ]
             chart = downsample(rows, start, now)
-            chart.note = "Hourly averages; the phase breakdown covers up to 7 days."
-    if not chart.points:
+            chart.note = (
+                "Hourly averages of all checks, failed ones included; the phase "
+                "breakdown covers up to 7 days."
+            )
+    if not chart.points and not chart.note:
         chart.note = "No checks in this range yet."
     return chart
+
+
+def _left_out_note(counts: dict[str, int], charted: bool) -> str:
+    """What the raw chart leaves out: checks that were not up or degraded,
+    counted by status (``{"down": 12}``)."""
+    if not counts:
+        return ""
+    words = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+    if not charted:
+        return (
+            f"No successful checks in this range ({words}; see Latest checks). "
+            "A failed check's time is how long failing took, so it is not charted."
+        )
+    return f"Successful checks only; not charted: {words}."
 
 
 # --- live --------------------------------------------------------------------

@@ -282,6 +282,56 @@ def test_a_monitor_without_checks_reads_no_data(engine, session):
     assert chart.points == [] and chart.note == "No checks in this range yet."
 
 
+def test_a_down_monitors_chart_says_its_checks_all_failed(web, session):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(
+        session, organization_id=org, current_state=MonitorState.DOWN
+    )
+    now = datetime.now(UTC)
+    add_results(
+        session,
+        monitor,
+        [
+            {
+                "timestamp": now - timedelta(minutes=minutes),
+                "status": "down",
+                "response_time_ms": 2,
+                "error_message": "connection refused",
+            }
+            for minutes in (3, 2, 1)
+        ],
+    )
+
+    tab, delta = open_detail(web, cookie, monitor.id)
+    tab.close()
+
+    assert len(delta["checks_rx_state_"]) == 3
+    assert delta.get("chart_points_rx_state_", []) == []
+    note = delta["chart_note_rx_state_"]
+    assert note.startswith("No successful checks in this range (3 down;")
+    assert "No checks in this range yet" not in note
+
+
+def test_the_chart_says_which_checks_it_leaves_out(engine, session):
+    monitor = make_monitor(session)
+    now = datetime.now(UTC)
+    add_results(
+        session,
+        monitor,
+        [
+            {"timestamp": now - timedelta(minutes=4)},
+            {"timestamp": now - timedelta(minutes=3), "status": "down"},
+            {"timestamp": now - timedelta(minutes=2), "status": "down"},
+            {"timestamp": now - timedelta(minutes=1), "status": "unknown"},
+        ],
+    )
+
+    chart = load_chart(monitor.organization_id, monitor.id, "1h", engine=engine)
+
+    assert [p["local"] for p in chart.points] == [100]
+    assert chart.note == "Successful checks only; not charted: 2 down, 1 unknown."
+
+
 # --- actions -------------------------------------------------------------------
 
 
