@@ -221,7 +221,8 @@ def header_of(monitor: Monitor, now: datetime) -> Header:
         target=target_of(monitor),
         state=state,
         since=f"since {_when(since_at)} ({_ago(since_at, now)})",
-        reason=monitor.state_reason or "",
+        # The last check's reason explains the state it left, not the pause.
+        reason="" if paused else monitor.state_reason or "",
         paused=paused,
         interval=f"every {monitor.interval_seconds} s",
         last_checked=_when(monitor.last_checked_at),

@@ -364,6 +364,33 @@ def test_pause_then_resume_changes_the_monitor_and_tells_the_probes(
     assert actions == ["paused", "resumed"]
 
 
+def test_a_paused_monitor_reads_paused_since_without_the_last_checks_reason(
+    web, session
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(
+        session,
+        organization_id=org,
+        current_state=MonitorState.DOWN,
+        state_reason="connection refused",
+        last_state_change_at=datetime.now(UTC) - timedelta(hours=2),
+    )
+    tab, _ = open_detail(web, cookie, monitor.id)
+    try:
+        tab.send(MonitorDetailState, "pause")
+        delta = tab.wait_for(
+            MonitorDetailState,
+            lambda d: (d.get("header_rx_state_") or {}).get("state") == "paused",
+        )
+    finally:
+        tab.close()
+
+    header = delta["header_rx_state_"]
+    assert header["reason"] == ""
+    assert header["since"].startswith("since ") and "s ago" in header["since"]
+    assert "connection refused" not in json.dumps(header)
+
+
 def test_check_now_asks_the_probes_for_a_check(web, session, probe_events):
     cookie, org = session_cookie(session, "ada@example.test")
     monitor = make_monitor(session, organization_id=org)
