@@ -56,8 +56,7 @@ def state_counts() -> rx.Component:
             for state in STATES
         ],
         rx.text(
-            MonitorListState.total.to_string(),
-            " monitors",
+            MonitorListState.total_words,
             size="2",
             color_scheme="gray",
             id="monitor-total",

@@ -16,6 +16,7 @@ from isup_app.states.organization import (
     OrganizationState,
     UsageLine,
 )
+from isup_app.states.words import counted
 
 ROUTE = "/settings/[[section]]"
 TITLE = "Organization · IsUp"
@@ -253,7 +254,8 @@ def plan_option(plan: plans.Plan) -> rx.Component:
             ),
             rx.text(plan.description, size="2"),
             rx.text(
-                f"{limits.monitors} monitors · every {limits.interval_min} s · "
+                f"{counted(limits.monitors, 'monitor')} · "
+                f"every {limits.interval_min} s · "
                 f"{limits.retention_days} days of history",
                 size="1",
                 color_scheme="gray",

@@ -42,7 +42,7 @@ def page_card(line: PageLine) -> rx.Component:
                 ),
                 rx.cond(line.protected, rx.badge("password", color_scheme="amber")),
                 rx.cond(line.domain != "", rx.badge(line.domain, color_scheme="blue")),
-                rx.badge(line.components.to_string() + " components", variant="soft"),
+                rx.badge(line.components_words, variant="soft"),
                 spacing="2",
                 wrap="wrap",
             ),

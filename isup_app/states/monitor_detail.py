@@ -37,6 +37,7 @@ from isup_app.core.plans import PlanError
 from isup_app.core.settings import get_settings
 from isup_app.states import live
 from isup_app.states.session import organization_for, require_write
+from isup_app.states.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ def _day_line(bar: history.DayBar) -> DayLine:
     uptime = _percent(bar.uptime_percent)
     title = f"{bar.date.isoformat()}: {bar.state.value.replace('_', ' ')}, {uptime}"
     if bar.incident_count:
-        title += f", {bar.incident_count} incident(s)"
+        title += ", " + counted(bar.incident_count, "incident")
     return DayLine(
         day=bar.date.isoformat(),
         state=bar.state.value,

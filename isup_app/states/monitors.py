@@ -34,6 +34,7 @@ from isup_app.core.plans import PlanError
 from isup_app.core.settings import get_settings
 from isup_app.states import live
 from isup_app.states.session import organization_for, require_write
+from isup_app.states.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +283,7 @@ class MonitorListState(rx.State):
     rows: list[MonitorRow] = []
     loaded: bool = False
     total: int = 0
+    total_words: str = counted(0, "monitor")
     matching: int = 0
     counts: dict[str, int] = {}
     tags: list[str] = []
@@ -326,6 +328,7 @@ class MonitorListState(rx.State):
             self._shown = ids
         figures = {
             "total": len(table.rows),
+            "total_words": counted(len(table.rows), "monitor"),
             "matching": len(shown),
             "counts": table.counts,
             "tags": table.tags,

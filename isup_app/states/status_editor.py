@@ -27,6 +27,7 @@ from isup_app.core.monitors import list_monitors
 from isup_app.core.settings import get_settings
 from isup_app.states import live
 from isup_app.states.session import identity_for, require_write
+from isup_app.states.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class PageLine:
     public: bool
     protected: bool
     components: int
+    components_words: str
     domain: str
 
 
@@ -93,6 +95,7 @@ def plan_refusal(session: Session, organization_id: str) -> str:
 
 
 def _page_line(session: Session, page: StatusPage) -> PageLine:
+    shown = sp.page_monitors(session, page)
     return PageLine(
         id=page.id,
         name=page.name,
@@ -100,7 +103,8 @@ def _page_line(session: Session, page: StatusPage) -> PageLine:
         path=f"/status/{page.slug}",
         public=bool(page.is_public),
         protected=page.password_hash is not None,
-        components=len(sp.page_monitors(session, page)),
+        components=len(shown),
+        components_words=counted(len(shown), "component"),
         domain=page.custom_domain or "",
     )
 

@@ -88,6 +88,20 @@ def test_the_list_counts_monitors_per_state(web, fleet):
     assert shop["href"].startswith("/monitors/")
     mail = delta["rows_rx_state_"][0]
     assert (mail["kind"], mail["target"]) == ("port", "127.0.0.1:25")
+    assert delta["total_words_rx_state_"] == "4 monitors"
+
+
+def test_the_total_of_one_monitor_is_singular(web, session):
+    cookie, org = session_cookie(session, "ada@example.test")
+    make_monitor(session, organization_id=org, name="Shop")
+    tab = EventSocket(web, cookie)
+    try:
+        tab.send(MonitorListState, "load")
+        delta = tab.wait_for(MonitorListState, has_rows)
+    finally:
+        tab.close()
+
+    assert delta["total_words_rx_state_"] == "1 monitor"
 
 
 @pytest.mark.parametrize(

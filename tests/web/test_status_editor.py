@@ -184,6 +184,31 @@ def test_the_list_shows_only_the_organizations_pages(web, session):
     assert [line["path"] for line in var(delta, "pages")] == ["/status/ours"]
 
 
+def test_the_list_counts_components_in_words(web, session):
+    cookie, org = session_cookie(session, "ada@example.test")
+    shop = make_monitor(session, organization_id=org, name="Shop")
+    api = make_monitor(session, organization_id=org, name="API")
+    one = make_page(session, org, slug="one")
+    two = make_page(session, org, slug="two")
+    make_page(session, org, slug="none")
+    sp.set_page_monitors(session, org, one.id, [(shop.id, None, 0)])
+    sp.set_page_monitors(session, org, two.id, [(shop.id, None, 0), (api.id, None, 1)])
+
+    tab = Tab(web, cookie)
+    try:
+        tab.send(LIST, "load")
+        delta = tab.wait_for(LIST, lambda d: var(d, "loaded") is True)
+    finally:
+        tab.close()
+
+    words = {line["slug"]: line["components_words"] for line in var(delta, "pages")}
+    assert words == {
+        "one": "1 component",
+        "two": "2 components",
+        "none": "0 components",
+    }
+
+
 def test_components_are_added_reordered_and_renamed(web, session):
     cookie, org = session_cookie(session, "ada@example.test")
     _, other_org = session_cookie(session, "eve@example.test")
