@@ -32,10 +32,11 @@ from isup_app.core.models import (
     MonitorStatus,
     MonitorType,
 )
-from isup_app.core.monitors import delete_monitor, display_url, get_monitor, set_paused
+from isup_app.core.monitors import delete_monitor, get_monitor, set_paused
 from isup_app.core.plans import PlanError
 from isup_app.core.settings import get_settings
 from isup_app.states import live
+from isup_app.states.monitors import target_words
 from isup_app.states.session import organization_for, require_write
 from isup_app.states.words import counted
 
@@ -182,13 +183,11 @@ def _percent(value: float | None) -> str:
 
 
 def target_of(monitor: Monitor) -> str:
+    """The list's words for the target (``target_words``), but a heartbeat's,
+    whose page shows its ping addresses below."""
     if monitor.type is MonitorType.HEARTBEAT:
         return "heartbeat"
-    if monitor.type in (MonitorType.PORT, MonitorType.SSL) and monitor.port:
-        return f"{monitor.url}:{monitor.port}"
-    if monitor.type is MonitorType.DNS:
-        return f"{monitor.dns_record_type or 'A'} {monitor.url}"
-    return display_url(monitor.url)
+    return target_words(monitor)
 
 
 def heartbeat_addresses(monitor: Monitor, public_url: str) -> HeartbeatAddresses:

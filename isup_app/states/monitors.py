@@ -24,6 +24,7 @@ from isup_app.core import bus
 from isup_app.core.db import get_engine
 from isup_app.core.models import Monitor, MonitorStatus, MonitorType
 from isup_app.core.monitors import (
+    DEFAULT_SSL_PORT,
     MonitorInvalid,
     create_monitor,
     display_url,
@@ -73,14 +74,25 @@ def state_word(monitor: Monitor) -> str:
 
 
 def target_words(monitor: Monitor) -> str:
-    """What a monitor watches, never with credentials."""
+    """What a monitor watches, never with credentials: the list and the
+    detail page both show it."""
     if monitor.type is MonitorType.HEARTBEAT:
         return "pings from a job"
     if monitor.type is MonitorType.PORT and monitor.port:
-        return f"{monitor.url}:{monitor.port}"
+        return _host_port(monitor.url, monitor.port)
+    if monitor.type is MonitorType.SSL:
+        # The host alone when it is the default port, as people write it.
+        port = monitor.port or DEFAULT_SSL_PORT
+        return (
+            monitor.url if port == DEFAULT_SSL_PORT else _host_port(monitor.url, port)
+        )
     if monitor.type is MonitorType.DNS:
         return f"{monitor.dns_record_type or 'A'} {monitor.url}"
     return display_url(monitor.url)
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def monitor_row(monitor: Monitor) -> MonitorRow:

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from isup_app.core import bus
 from isup_app.core.models import Monitor, MonitorState, MonitorStatus, MonitorType
+from isup_app.states.monitor_detail import load_detail
 from isup_app.states.monitors import PAGE_SIZE, MonitorListState
 from tests.factories import make_monitor
 from tests.web.conftest import EventSocket, session_cookie
@@ -89,6 +90,43 @@ def test_the_list_counts_monitors_per_state(web, fleet):
     mail = delta["rows_rx_state_"][0]
     assert (mail["kind"], mail["target"]) == ("port", "127.0.0.1:25")
     assert delta["total_words_rx_state_"] == "4 monitors"
+
+
+def test_an_ssl_target_shows_its_port_unless_it_is_443_as_on_its_page(
+    web, engine, session
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitors = [
+        make_monitor(
+            session,
+            organization_id=org,
+            name=name,
+            type=MonitorType.SSL,
+            url=host,
+            port=port,
+        )
+        for name, host, port in (
+            ("Own port", "127.0.0.1", 18932),
+            ("Default port", "example.test", 443),
+            ("IPv6", "::1", 8443),
+        )
+    ]
+    tab = EventSocket(web, cookie)
+    try:
+        tab.send(MonitorListState, "load")
+        delta = tab.wait_for(MonitorListState, has_rows)
+    finally:
+        tab.close()
+
+    targets = {row["name"]: row["target"] for row in delta["rows_rx_state_"]}
+    assert targets == {
+        "Own port": "127.0.0.1:18932",
+        "Default port": "example.test",
+        "IPv6": "[::1]:8443",
+    }
+    for monitor in monitors:
+        view = load_detail(org, monitor.id, engine=engine)
+        assert view.header.target == targets[monitor.name]
 
 
 def test_the_total_of_one_monitor_is_singular(web, session):
