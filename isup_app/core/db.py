@@ -44,6 +44,14 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
+def reset_engine() -> None:
+    """Forget the cached engine after closing its pooled connections, so the
+    next ``get_engine`` follows the settings again (tests change them)."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from isup_app.api import build_api
 from isup_app.api.auth import access_rule
 from isup_app.core import auth
-from isup_app.core.db import get_engine
+from isup_app.core.db import reset_engine
 from isup_app.core.settings import Settings, get_settings
 from tests.standins.workos import WorkOSStandIn
 
@@ -33,7 +33,7 @@ AUTH_SETTINGS = (
 
 def _reset_caches() -> None:
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engine()
     auth._client.cache_clear()
 
 
@@ -49,7 +49,6 @@ def app_settings(monkeypatch, database_url: str, engine: Engine) -> Iterator[Set
     monkeypatch.setenv("ISUP_DEFAULT_ORG_ID", "org_test")
     _reset_caches()
     yield get_settings()
-    get_engine().dispose()
     _reset_caches()
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from isup_app.api import build_api
 from isup_app.api.auth import access_rule
-from isup_app.core.db import get_engine
+from isup_app.core.db import reset_engine
 from isup_app.core.models import RoleName
 from isup_app.core.settings import Settings, get_settings
 from tests.auth.helpers import signed_in_cookie
@@ -63,11 +63,10 @@ def _use_settings(monkeypatch, database_url: str, **values) -> Iterator[Settings
     for name, value in values.items():
         monkeypatch.setenv(f"ISUP_{name.upper()}", value)
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engine()
     yield get_settings()
-    get_engine().dispose()
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engine()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from isup_app.core.db import get_engine
+from isup_app.core.db import reset_engine
 from isup_app.core.history import record_results
 from isup_app.core.models import CheckResult, Monitor
 from isup_app.core.settings import Settings, get_settings
@@ -75,8 +75,7 @@ def app_settings(monkeypatch, database_url: str, engine: Engine) -> Iterator[Set
     monkeypatch.setenv("ISUP_PUBLIC_URL", "http://testserver")
     monkeypatch.setenv("ISUP_DEFAULT_ORG_ID", "org_test")
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engine()
     yield get_settings()
-    get_engine().dispose()
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engine()

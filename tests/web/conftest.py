@@ -224,15 +224,14 @@ def _without_leftover_loop_warning():
 @pytest.fixture
 def web(web_client, database_url: str, redis_url: str, monkeypatch):
     """``web_client`` pointed at this test's database."""
-    from isup_app.core.db import get_engine
+    from isup_app.core.db import reset_engine
     from isup_app.core.settings import get_settings
 
     monkeypatch.setenv("ISUP_DATABASE_URL", database_url)
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    reset_engine()
     yield web_client
-    get_engine().dispose()
-    get_engine.cache_clear()
+    reset_engine()
     get_settings.cache_clear()
     # An event still in flight when the test ended may hold a connection of
     # this test's database; collect it now rather than in a later test, where
