@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -447,6 +448,16 @@ def normalise_host(host: str) -> str:
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"
     return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
+
+
+def suggest_slug(name: str) -> str:
+    """A slug ``SLUG_RE`` accepts made from a page's name, or '' when the
+    name has no letters or digits: ``Café Zürich status`` -> ``cafe-zurich-status``.
+    Accents are dropped, other characters become single dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.decode().lower()).strip("-")
+    slug = slug[:64].rstrip("-")
+    return slug if SLUG_RE.match(slug) else ""
 
 
 def _clean_slug(session: Session, slug: str) -> str:

@@ -81,6 +81,8 @@ def create_form() -> rx.Component:
                         rx.input(
                             id="new-name",
                             name="name",
+                            value=StatusPageListState.new_name,
+                            on_change=StatusPageListState.change_name,
                             placeholder="Acme status",
                             width="100%",
                         ),
@@ -94,6 +96,8 @@ def create_form() -> rx.Component:
                             rx.input.slot("/status/"),
                             id="new-slug",
                             name="slug",
+                            value=StatusPageListState.new_slug,
+                            on_change=StatusPageListState.change_slug,
                             placeholder="acme",
                             width="100%",
                         ),

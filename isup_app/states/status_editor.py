@@ -307,6 +307,22 @@ class StatusPageListState(rx.State):
     can_write: bool = False
     plan_message: str = ""
     errors: dict[str, str] = {}
+    # The new page form: the slug follows the name until someone types one.
+    new_name: str = ""
+    new_slug: str = ""
+    slug_typed: bool = False
+
+    @rx.event
+    def change_name(self, name: str):
+        self.new_name = name
+        if not self.slug_typed:
+            self.new_slug = sp.suggest_slug(name)
+
+    @rx.event
+    def change_slug(self, slug: str):
+        self.new_slug = slug
+        # Emptied, it follows the name again.
+        self.slug_typed = slug != ""
 
     @rx.event
     async def load(self):
@@ -335,6 +351,7 @@ class StatusPageListState(rx.State):
             self.plan_message = plan_message(exc)
             return
         logger.info("status page created org=%s page=%s", organization_id, page_id)
+        self.new_name, self.new_slug, self.slug_typed = "", "", False
         return rx.redirect(f"/status-pages/{page_id}")
 
 

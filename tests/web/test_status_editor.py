@@ -80,6 +80,61 @@ def test_a_new_page_is_private_and_opens_in_the_editor(web, session):
     assert f"/status-pages/{page.id}" in str(events)
 
 
+def test_typing_a_name_suggests_a_slug_until_one_is_typed(web, session):
+    cookie, _ = session_cookie(session, "ada@example.test")
+
+    def slug_after(handler: str, **payload) -> str:
+        tab.send(LIST, handler, **payload)
+        return var(tab.wait_for(LIST, lambda d: "new_slug_rx_state_" in d), "new_slug")
+
+    tab = Tab(web, cookie)
+    try:
+        suggested = slug_after("change_name", name="Acme status")
+        followed = slug_after("change_name", name="Acme Status (EU)")
+        tab.send(LIST, "change_slug", slug="acme")
+        tab.wait_for(LIST, lambda d: var(d, "slug_typed") is True)
+        tab.send(LIST, "change_name", name="Acme status page")
+        kept = tab.wait_for(LIST, lambda d: var(d, "new_name") == "Acme status page")
+        emptied = slug_after("change_slug", slug="")
+        again = slug_after("change_name", name="Café Zürich")
+    finally:
+        tab.close()
+
+    assert (suggested, followed) == ("acme-status", "acme-status-eu")
+    assert "new_slug_rx_state_" not in kept
+    assert (emptied, again) == ("", "cafe-zurich")
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Acme", "acme"),
+        ("  Acme -- Status!  ", "acme-status"),
+        ("Café Zürich", "cafe-zurich"),
+        ("API v2.1", "api-v2-1"),
+        ("!!!", ""),
+        ("日本", ""),
+        ("a" * 70, "a" * 64),
+        ("a" * 63 + " b", "a" * 63),
+    ],
+    ids=[
+        "plain",
+        "spaces-and-punctuation",
+        "accents",
+        "dots",
+        "nothing-left",
+        "no-ascii",
+        "too-long",
+        "cut-at-a-dash",
+    ],
+)
+def test_a_suggested_slug_is_one_the_core_accepts(name, slug):
+    suggested = sp.suggest_slug(name)
+
+    assert suggested == slug
+    assert suggested == "" or sp.SLUG_RE.match(suggested)
+
+
 def test_a_slug_already_taken_is_refused_with_a_clear_message(web, session):
     cookie, org = session_cookie(session, "ada@example.test")
     _, other_org = session_cookie(session, "eve@example.test")
