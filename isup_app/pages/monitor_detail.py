@@ -288,7 +288,7 @@ def incidents() -> rx.Component:
     )
 
 
-def copyable(label: str, value: rx.Var[str]) -> rx.Component:
+def copyable(label: str | rx.Var[str], value: rx.Var[str]) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="1", color_scheme="gray"),
         rx.flex(
@@ -298,7 +298,7 @@ def copyable(label: str, value: rx.Var[str]) -> rx.Component:
                 size="1",
                 variant="ghost",
                 on_click=[rx.set_clipboard(value), rx.toast.info("Copied.")],
-                aria_label=f"Copy {label}",
+                aria_label="Copy " + label,
             ),
             gap="2",
             align="center",
@@ -318,7 +318,7 @@ def heartbeat_card() -> rx.Component:
             copyable("Start", State.heartbeat.start),
             copyable("Failure", State.heartbeat.fail),
             copyable("curl", State.heartbeat.curl),
-            copyable("cron", State.heartbeat.cron),
+            copyable(State.heartbeat.schedule_label, State.heartbeat.schedule),
             spacing="3",
             width="100%",
         ),

@@ -36,6 +36,7 @@ from isup_app.core.monitors import delete_monitor, get_monitor, set_paused
 from isup_app.core.plans import PlanError
 from isup_app.core.settings import get_settings
 from isup_app.states import live
+from isup_app.states.monitor_editor import PING_CURL, job_pings, scheduled_job
 from isup_app.states.monitors import target_words
 from isup_app.states.session import organization_for, require_write
 from isup_app.states.words import counted
@@ -125,7 +126,10 @@ class HeartbeatAddresses:
     start: str = ""
     fail: str = ""
     curl: str = ""
-    cron: str = ""
+    # How to run the job once a period: a crontab line, or a loop when no
+    # cron schedule runs that often (the label says which, and why).
+    schedule_label: str = ""
+    schedule: str = ""
     last_ping: str = ""
 
 
@@ -192,17 +196,14 @@ def target_of(monitor: Monitor) -> str:
 
 def heartbeat_addresses(monitor: Monitor, public_url: str) -> HeartbeatAddresses:
     base = f"{public_url.rstrip('/')}/api/heartbeat/{monitor.heartbeat_token}"
-    minutes = max(1, monitor.interval_seconds // 60)
-    schedule = "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
+    scheduled = scheduled_job(job_pings(base), monitor.interval_seconds)
     return HeartbeatAddresses(
         success=base,
         start=f"{base}/start",
         fail=f"{base}/fail",
-        curl=f"curl -fsS -m 10 --retry 3 {base}",
-        cron=(
-            f"{schedule} curl -fsS -m 10 {base}/start && /path/to/job.sh "
-            f"&& curl -fsS -m 10 {base} || curl -fsS -m 10 {base}/fail"
-        ),
+        curl=f"{PING_CURL} {base}",
+        schedule_label=scheduled.label,
+        schedule=scheduled.command,
         last_ping=_when(monitor.last_ping_at)
         + (f" ({monitor.last_ping_kind})" if monitor.last_ping_kind else ""),
     )

@@ -218,24 +218,67 @@ def save_monitor(
             redis.close()
 
 
+PING_CURL = "curl -fsS -m 10 --retry 3"
+
+
 def ping_url(token: str) -> str:
     return f"{get_settings().public_url.rstrip('/')}/api/heartbeat/{token}"
 
 
-def cron_schedule(interval_seconds: int) -> str:
-    """A crontab schedule that runs about every ``interval_seconds``."""
-    minutes = max(1, interval_seconds // 60)
+def cron_schedule(interval_seconds: int) -> str | None:
+    """The crontab schedule that runs exactly every ``interval_seconds``, or
+    None when there is none. Cron runs at most once a minute, and ``*/N`` is
+    regular only when N divides the hour (minutes) or the day (hours); a
+    schedule that runs less often than the period would let the heartbeat go
+    down between runs."""
+    if interval_seconds < 60 or interval_seconds % 60:
+        return None
+    minutes = interval_seconds // 60
     if minutes < 60 and 60 % minutes == 0:
         return "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
-    if minutes % 60 == 0 and minutes < 1440 and 24 % (minutes // 60) == 0:
-        hours = minutes // 60
+    if minutes % 60:
+        return None
+    hours = minutes // 60
+    if hours < 24 and 24 % hours == 0:
         return "0 * * * *" if hours == 1 else f"0 */{hours} * * *"
-    return "0 0 * * *"
+    return "0 0 * * *" if hours == 24 else None
+
+
+def _period_words(seconds: int) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def scheduled_job(job: str, interval_seconds: int) -> PingExample:
+    """How to run ``job`` (a shell line that pings) once a period: a crontab
+    line when a cron schedule runs exactly that often, else a loop that says
+    why it is not cron."""
+    schedule = cron_schedule(interval_seconds)
+    if schedule is not None:
+        return PingExample("Cron", f"{schedule} {job}")
+    if interval_seconds < 60:
+        why = "cron cannot run more often than once a minute"
+    else:
+        why = f"no cron schedule runs every {_period_words(interval_seconds)}"
+    return PingExample(
+        f"A loop ({why})",
+        f"while true; do {job}; sleep {interval_seconds}; done",
+    )
+
+
+def job_pings(url: str) -> str:
+    """A job run between a start ping and its exit status's ping."""
+    return (
+        f"{PING_CURL} {url}/start > /dev/null; "
+        f"/path/to/job.sh; {PING_CURL} {url}/$? > /dev/null"
+    )
 
 
 def ping_examples(token: str, interval_seconds: int) -> list[PingExample]:
     url = ping_url(token)
-    curl = "curl -fsS -m 10 --retry 3"
+    curl = PING_CURL
     return [
         PingExample("Success", f"{curl} {url}"),
         PingExample("Start of a run", f"{curl} {url}/start"),
@@ -245,11 +288,7 @@ def ping_examples(token: str, interval_seconds: int) -> list[PingExample]:
             "With the job's output (first 10 KB kept)",
             f"/path/to/job.sh 2>&1 | {curl} --data-binary @- {url}",
         ),
-        PingExample(
-            "Cron",
-            f"{cron_schedule(interval_seconds)} {curl} {url}/start > /dev/null; "
-            f"/path/to/job.sh; {curl} {url}/$? > /dev/null",
-        ),
+        scheduled_job(job_pings(url), interval_seconds),
     ]
 
 

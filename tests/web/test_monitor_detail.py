@@ -17,6 +17,7 @@ from isup_app.core.models import (
     Monitor,
     MonitorState,
     MonitorStatus,
+    MonitorType,
     RoleName,
     new_id,
 )
@@ -179,6 +180,36 @@ def test_the_page_shows_state_uptime_bars_checks_and_incidents(web, session):
     assert checks[0]["code"] == "503"
     (incident,) = delta["incidents_rx_state_"]
     assert (incident["ended"], incident["regions"]) == ("open", "local")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label", "start"),
+    [
+        (30, "A loop (cron cannot run more often than once a minute)", "while "),
+        (600, "Cron", "*/10 * * * * "),
+    ],
+    ids=["30 s", "10 min"],
+)
+def test_a_heartbeats_page_shows_cron_only_when_cron_can_keep_its_period(
+    web, session, seconds, label, start
+):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(
+        session,
+        organization_id=org,
+        type=MonitorType.HEARTBEAT,
+        url="",
+        interval_seconds=seconds,
+        heartbeat_token="tok-hb",
+    )
+
+    tab, delta = open_detail(web, cookie, monitor.id)
+    tab.close()
+
+    heartbeat = delta["heartbeat_rx_state_"]
+    assert heartbeat["schedule_label"] == label
+    assert heartbeat["schedule"].startswith(start)
+    assert "/api/heartbeat/tok-hb/start" in heartbeat["schedule"]
 
 
 def test_another_organizations_monitor_reads_as_not_found(web, session):

@@ -17,7 +17,7 @@ from isup_app.core.models import (
     RoleName,
 )
 from isup_app.core.settings import get_settings
-from isup_app.states.monitor_editor import MonitorEditorState
+from isup_app.states.monitor_editor import MonitorEditorState, scheduled_job
 from tests.factories import make_monitor
 from tests.web.conftest import EventSocket, session_cookie
 
@@ -345,6 +345,56 @@ def test_a_heartbeat_shows_its_ping_address_and_examples(editor, session):
     assert commands["Failure"].endswith(f"{address}/fail")
     assert f"{address}/$?" in commands["Exit status (0 is success)"]
     assert commands["Cron"].startswith("*/5 * * * * ")
+
+
+def test_a_30_second_heartbeat_shows_a_loop_not_a_cron_line(editor, session):
+    cookie, org = session_cookie(session, "ada@example.test")
+    monitor = make_monitor(
+        session,
+        organization_id=org,
+        type=MonitorType.HEARTBEAT,
+        url="",
+        interval_seconds=30,
+        heartbeat_token="tok-30",
+    )
+
+    loaded = editor(cookie, monitor.id).open()
+
+    (scheduled,) = loaded["ping_examples_rx_state_"][-1:]
+    assert scheduled["label"] == (
+        "A loop (cron cannot run more often than once a minute)"
+    )
+    assert scheduled["command"].startswith("while true; do ")
+    assert scheduled["command"].endswith("; sleep 30; done")
+    assert "* * * * *" not in json.dumps(loaded["ping_examples_rx_state_"])
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label", "start"),
+    [
+        (30, "A loop (cron cannot run more often than once a minute)", "while"),
+        (59, "A loop (cron cannot run more often than once a minute)", "while"),
+        (60, "Cron", "* * * * * "),
+        (90, "A loop (no cron schedule runs every 90 s)", "while"),
+        (300, "Cron", "*/5 * * * * "),
+        (420, "A loop (no cron schedule runs every 7 min)", "while"),
+        (1800, "Cron", "*/30 * * * * "),
+        (3600, "Cron", "0 * * * * "),
+        (5400, "A loop (no cron schedule runs every 90 min)", "while"),
+        (6 * 3600, "Cron", "0 */6 * * * "),
+        (5 * 3600, "A loop (no cron schedule runs every 5 h)", "while"),
+        (86_400, "Cron", "0 0 * * * "),
+        (2 * 86_400, "A loop (no cron schedule runs every 2 d)", "while"),
+    ],
+    ids=lambda value: str(value) if isinstance(value, int) else None,
+)
+def test_a_cron_line_is_shown_only_for_a_period_cron_can_keep(seconds, label, start):
+    scheduled = scheduled_job("ping", seconds)
+
+    assert scheduled.label == label
+    assert scheduled.command.startswith(start)
+    if start == "while":
+        assert scheduled.command == f"while true; do ping; sleep {seconds}; done"
 
 
 def test_a_viewer_can_look_but_not_save(editor, session):
