@@ -3,7 +3,9 @@
 Interval 6 s, timeout 4.8 s, one retry before down, 60 s of clock. The event
 loop's time is fast-forwarded (looptime) and the probe's scheduler reads the
 same clock, so a minute passes in about a second of real time while the
-sockets, Redis and the database are real.
+sockets, Redis and the database are real. The evaluator runs the alert hooks
+the checker runs, for a contact attached to the monitor, so "exactly one down
+notification" is counted in the outbox it writes.
 """
 
 import asyncio
@@ -13,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from checker.incidents import on_transition, wake_notifier
 from checker.probe import Probe
 from isup_app.core import bus
-from isup_app.core.models import Incident, Monitor
+from isup_app.core.contacts import create_contact, set_monitor_contacts
+from isup_app.core.models import Incident, Monitor, NotificationOutbox
 from isup_app.core.outcome import ResultMessage
 from tests.factories import make_monitor
 
@@ -62,12 +66,23 @@ async def test_slow_target_goes_pending_then_down_once_on_schedule(
         timeout_seconds=TIMEOUT,
         retries=1,
     )
+    contact = create_contact(
+        session,
+        monitor.organization_id,
+        name="On call",
+        type="webhook",
+        config={"url": "http://127.0.0.1:9/hook"},
+    )
+    contact.is_verified = True
+    session.add(contact)
+    session.commit()
+    set_monitor_contacts(session, monitor, [contact.id])
     transitions = []
     run_evaluator(
         block_ms=50,
         result_hooks=[],
-        transition_hooks=[lambda s, m, t: transitions.append(t)],
-        after_commit_hooks=[],
+        transition_hooks=[lambda s, m, t: transitions.append(t), on_transition],
+        after_commit_hooks=[wake_notifier],
     )
     probe = Probe(redis_url, engine, "local", clock=clock, refresh_seconds=2)
 
@@ -104,7 +119,18 @@ async def test_slow_target_goes_pending_then_down_once_on_schedule(
         incidents = list(
             fresh.exec(select(Incident).where(Incident.monitor_id == monitor.id))
         )
+        outbox = list(
+            fresh.exec(
+                select(NotificationOutbox).where(
+                    NotificationOutbox.monitor_id == monitor.id
+                )
+            )
+        )
     assert stored.current_state == "down"
     assert stored.failure_count == len(results)
     assert len(incidents) == 1
     assert incidents[0].started_at == results[1].started_at
+    # Exactly one down notification, to the attached contact, for the incident.
+    assert [(row.type, row.contact_id, row.incident_id) for row in outbox] == [
+        ("down", contact.id, incidents[0].id)
+    ]
