@@ -81,7 +81,6 @@ def create_form() -> rx.Component:
                         rx.input(
                             id="new-name",
                             name="name",
-                            value=StatusPageListState.new_name,
                             on_change=StatusPageListState.change_name,
                             placeholder="Acme status",
                             width="100%",
@@ -96,9 +95,8 @@ def create_form() -> rx.Component:
                             rx.input.slot("/status/"),
                             id="new-slug",
                             name="slug",
-                            value=StatusPageListState.new_slug,
-                            on_change=StatusPageListState.change_slug,
-                            placeholder="acme",
+                            # Left empty, the slug is made from the name.
+                            placeholder=StatusPageListState.slug_hint,
                             width="100%",
                         ),
                         field_error(errors, "slug"),

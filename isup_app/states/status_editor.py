@@ -307,22 +307,14 @@ class StatusPageListState(rx.State):
     can_write: bool = False
     plan_message: str = ""
     errors: dict[str, str] = {}
-    # The new page form: the slug follows the name until someone types one.
-    new_name: str = ""
-    new_slug: str = ""
-    slug_typed: bool = False
+    # The new page form: an empty slug box shows, and on creation takes, the
+    # slug made from the name. (Writing the suggestion into the box raced
+    # with typing there: a late name event overwrote a slug just typed.)
+    slug_hint: str = "acme"
 
     @rx.event
     def change_name(self, name: str):
-        self.new_name = name
-        if not self.slug_typed:
-            self.new_slug = sp.suggest_slug(name)
-
-    @rx.event
-    def change_slug(self, slug: str):
-        self.new_slug = slug
-        # Emptied, it follows the name again.
-        self.slug_typed = slug != ""
+        self.slug_hint = sp.suggest_slug(name) or "acme"
 
     @rx.event
     async def load(self):
@@ -340,6 +332,11 @@ class StatusPageListState(rx.State):
         organization_id = require_write(self)
         user_id = identity_for(self).user_id
         self.errors = {}
+        if not str(form_data.get("slug") or "").strip():
+            form_data = {
+                **form_data,
+                "slug": sp.suggest_slug(str(form_data.get("name") or "")),
+            }
         try:
             page_id = await asyncio.to_thread(
                 create_page, organization_id, user_id, form_data
@@ -351,7 +348,7 @@ class StatusPageListState(rx.State):
             self.plan_message = plan_message(exc)
             return
         logger.info("status page created org=%s page=%s", organization_id, page_id)
-        self.new_name, self.new_slug, self.slug_typed = "", "", False
+        self.slug_hint = "acme"
         return rx.redirect(f"/status-pages/{page_id}")
 
 
